@@ -1,0 +1,58 @@
+"""Django admin of billing: invoices. Their lifecycle (approve, send, pay, void) and numbering
+belong to billing's services, so the admin shows them read-only and never creates invoices
+(drafts come from unbilled time: the billing pages, the API or `create_invoice`)."""
+
+from django.contrib import admin
+
+from .models import Invoice
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = (
+        "invoice_number",
+        "client",
+        "status",
+        "period",
+        "total_with_currency",
+        "issue_date",
+        "due_date",
+    )
+    list_filter = ("status", "client", "issue_date")
+    search_fields = ("number",)
+    list_select_related = ("client",)
+    date_hierarchy = "period_to"
+    readonly_fields = (
+        "client",
+        "number",
+        "status",
+        "currency",
+        "period_from",
+        "period_to",
+        "issue_date",
+        "subtotal",
+        "tax",
+        "total",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields[:7] + ("due_date",) + readonly_fields[7:]
+
+    @admin.display(description="Number", ordering="number")
+    def invoice_number(self, invoice):
+        return invoice.number or f"Draft #{invoice.pk}"
+
+    @admin.display(description="Period", ordering="period_from")
+    def period(self, invoice):
+        return f"{invoice.period_from:%Y-%m-%d} – {invoice.period_to:%Y-%m-%d}"
+
+    @admin.display(description="Total", ordering="total")
+    def total_with_currency(self, invoice):
+        return f"{invoice.currency} {invoice.total:,.2f}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a draft releases its entries: billing's services do that, not a raw delete.
+        return False

@@ -1,0 +1,159 @@
+"""Writes of the clients layer: purchases, API tokens, projects."""
+
+import secrets
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Client, HourPurchase, Project, ProjectStatus, hash_token
+from .units import hours_to_minutes
+
+
+class PurchaseError(ValueError):
+    pass
+
+
+def purchase_minutes(hours) -> int:
+    """Purchased minutes of one purchase row: round-half-up(hours × 60)."""
+    return hours_to_minutes(hours)
+
+
+def parse_purchase_hours(text) -> Decimal:
+    try:
+        hours = Decimal(str(text).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise PurchaseError(
+            f"Hours must be a number with at most 2 decimals, e.g. 40 or 12.5 (got {text!r})."
+        ) from None
+    if (
+        not hours.is_finite()
+        or hours == 0
+        or hours.as_tuple().exponent < -2
+        or abs(hours) >= Decimal("10000000")
+    ):
+        raise PurchaseError(
+            f"Hours must be a non-zero number with at most 2 decimals, e.g. 40 or -2.5 (got {text!r})."
+        )
+    return hours
+
+
+@transaction.atomic
+def add_purchase(*, client: Client, hours, on_date: date, note: str = "", by=None) -> HourPurchase:
+    """Add a row to the hour-bank ledger; a correction is a negative row, never an edit."""
+    hours = parse_purchase_hours(hours)
+    # Serialize balance-changing writes of one client.
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    return HourPurchase.objects.create(
+        client=client, date=on_date, hours=hours, note=note, entered_by=by
+    )
+
+
+def create_api_token(*, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new token; the raw value is returned once and only its hash is kept."""
+    raw = "hb_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
+    return token, raw
+
+
+def authenticate_token(raw: str):
+    """The user of an active token (and record its use), or None."""
+    if not raw:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__profile")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every request would be a hot row; a minute's precision is enough.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- Django admin access (PRODUCT §9) ----------------------------------------------------------
+
+FINANCE_GROUP = "Finance"
+# (app_label, model or None for every model of the app, actions). Finance edits billing, rates and
+# plans; it may look at (never change) what those refer to. Strings, not imports: clients is the
+# lowest layer and must not import timetracking or billing.
+FINANCE_PERMISSIONS = (
+    ("billing", None, ("view", "change", "add")),
+    ("timetracking", "ratecard", ("view", "change", "add")),
+    ("timetracking", "costrate", ("view", "change", "add")),
+    ("clients", "billingplan", ("view", "change", "add")),
+    ("clients", "client", ("view",)),
+    ("clients", "project", ("view",)),
+    ("timetracking", "member", ("view",)),
+    ("timetracking", "timeentry", ("view",)),
+    ("timetracking", "billingadjustment", ("view",)),
+)
+
+
+def finance_group():
+    """The "Finance" group with exactly FINANCE_PERMISSIONS (re-synced, so new billing models
+    added by a later migration are picked up the next time anyone's access is synced)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    wanted = Q(pk__in=[])
+    for app_label, model, actions in FINANCE_PERMISSIONS:
+        scope = Q(content_type__app_label=app_label)
+        if model:
+            scope &= Q(content_type__model=model)
+        codename = Q()
+        for action in actions:
+            codename |= Q(codename__startswith=f"{action}_")
+        wanted |= scope & codename
+    group, _ = Group.objects.get_or_create(name=FINANCE_GROUP)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
+@transaction.atomic
+def sync_admin_access(user) -> None:
+    """Django admin access follows the role: admin = superuser (the whole admin); finance =
+    is_staff + the Finance group (billing, rates, plans); everyone else has no admin access.
+
+    A superuser is an admin whatever the profile says (roles.role_of), so superuser status is
+    never taken away here; a profile role of `admin` grants it."""
+    from .models import Role, UserProfile
+
+    # Read the role fresh: a profile just saved by an admin inline may not be the cached one.
+    profile_role = UserProfile.objects.filter(user=user).values_list("role", flat=True).first()
+    role = Role.ADMIN if user.is_superuser else profile_role
+    group = finance_group()
+    if role == Role.ADMIN:
+        user.is_staff = user.is_superuser = True
+        user.groups.remove(group)
+    elif role == Role.FINANCE:
+        user.is_staff = True
+        user.groups.add(group)
+    else:
+        user.is_staff = False
+        user.groups.remove(group)
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
+# --- Projects ---------------------------------------------------------------------------------
+
+
+class ProjectStatusError(ValueError):
+    pass
+
+
+@transaction.atomic
+def set_project_status(*, project: Project, status: str) -> Project:
+    """Mark a project complete or active again. Warning about unbilled time is the caller's job:
+    it needs time entries, which live in a layer above this one."""
+    if status not in ProjectStatus.values:
+        raise ProjectStatusError(
+            f"Status must be one of {', '.join(ProjectStatus.values)} (got {status!r}), e.g. complete."
+        )
+    Project.objects.filter(pk=project.pk).update(status=status)
+    project.status = status
+    return project

@@ -1,0 +1,24 @@
+"""The one module that imports every app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from clients import views as client_views
+from config.api import api
+from config.views import healthz
+from portal import views as portal_views
+from sync import views as sync_views
+
+urlpatterns = [
+    path("", client_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
+    path("", include("timetracking.urls")),
+    path("portal/", portal_views.portal_home, name="portal"),
+    path("sync/", include("sync.urls")),
+    path("webhooks/jira", sync_views.jira_webhook, name="jira-webhook"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,266 @@
+"""The Jira Cloud REST v3 client: basic auth, paging of the worklog feeds, bulk worklog and
+issue reads, and the failure policy of PRODUCT §3.5 (429 waits for Retry-After; 5xx and
+timeouts retry with a bounded backoff; 401/403 stop). Everything else in Hourbank talks to it
+through `sync.services`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+MAX_IDS_PER_WORKLOG_LIST = 1000  # the documented cap of POST /worklog/list
+MAX_IDS_PER_SEARCH = 100
+ISSUE_FIELDS = ["summary", "issuetype", "priority", "project", "labels"]
+
+
+class JiraError(Exception):
+    """A Jira call failed in a way a retry will not fix (bad request, unexpected answer)."""
+
+
+class JiraAuthError(JiraError):
+    """401/403: the credentials are wrong or lack a permission; the run stops."""
+
+
+class JiraUnavailable(JiraError):
+    """5xx, timeouts or rate limiting that outlasted the bounded retries; the cursor is kept."""
+
+
+class JiraNotFound(JiraError):
+    """404: missing or not visible to the sync account (Jira does not say which)."""
+
+
+@dataclass(frozen=True)
+class ChangedWorklog:
+    worklog_id: str
+    updated_time: int  # epoch ms (deletion time in the deleted feed)
+
+
+@dataclass(frozen=True)
+class ChangedPage:
+    values: list[ChangedWorklog]
+    since: int
+    until: int | None
+    last_page: bool
+
+
+def _error_text(response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict):
+        messages = list(body.get("errorMessages") or [])
+        messages += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+        if messages:
+            return "; ".join(str(m) for m in messages)[:300]
+    return str(body)[:300]
+
+
+class JiraClient:
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        api_token: str,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        backoff_seconds: float = 1.0,
+        max_rate_limit_waits: int = 10,
+        max_retry_after_seconds: float = 600.0,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+    ):
+        if not base_url:
+            raise JiraError(
+                "JIRA_BASE_URL is not set, e.g. JIRA_BASE_URL=https://yourfirm.atlassian.net"
+            )
+        # The base may carry a path (https://api.atlassian.com/ex/jira/<cloudId>); keep it.
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.max_retry_after_seconds = max_retry_after_seconds
+        # Injectable so tests need not wait out real backoffs; production uses time.sleep.
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.session.auth = (email, api_token)
+        self.session.headers.update({"Accept": "application/json"})
+
+    # --- transport ----------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/rest/api/3/{path.lstrip('/')}"
+
+    def _request(self, method: str, path: str, **kwargs):
+        url = self._url(path)
+        failures = 0
+        rate_limit_waits = 0
+        while True:
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except (requests.Timeout, requests.ConnectionError) as error:
+                failures += 1
+                if failures > self.max_retries:
+                    raise JiraUnavailable(
+                        f"Jira did not answer {method} {path} after {failures} tries: {error}"
+                    ) from error
+                self._backoff(failures, f"{error.__class__.__name__} on {method} {path}")
+                continue
+
+            status = response.status_code
+            retry_after = self._retry_after(response)
+            if status == 429 or (status == 503 and retry_after is not None):
+                rate_limit_waits += 1
+                wait = (
+                    retry_after
+                    if retry_after is not None
+                    else self.backoff_seconds * 2 ** (rate_limit_waits - 1)
+                )
+                if (
+                    rate_limit_waits > self.max_rate_limit_waits
+                    or wait > self.max_retry_after_seconds
+                ):
+                    raise JiraUnavailable(
+                        f"Jira kept rate-limiting {method} {path} (HTTP {status}, Retry-After {retry_after})."
+                    )
+                logger.info("Jira answered %s on %s %s; waiting %.1f s", status, method, path, wait)
+                self.sleep(wait)
+                continue
+            if status >= 500:
+                failures += 1
+                if failures > self.max_retries:
+                    raise JiraUnavailable(
+                        f"Jira answered HTTP {status} to {method} {path} {failures} times: {_error_text(response)}"
+                    )
+                self._backoff(failures, f"HTTP {status} on {method} {path}")
+                continue
+            if status in (401, 403):
+                raise JiraAuthError(
+                    f"Jira refused the credentials (HTTP {status}) on {method} {path}: {_error_text(response)}. "
+                    "Check JIRA_EMAIL and JIRA_API_TOKEN (and that JIRA_BASE_URL matches the token type)."
+                )
+            if status == 404:
+                raise JiraNotFound(
+                    f"{method} {path}: not found or not visible ({_error_text(response)})"
+                )
+            if status >= 400:
+                raise JiraError(
+                    f"Jira answered HTTP {status} to {method} {path}: {_error_text(response)}"
+                )
+            try:
+                return response.json()
+            except ValueError as error:
+                raise JiraError(
+                    f"Jira answered {method} {path} with something that is not JSON: {response.text[:200]!r}"
+                ) from error
+
+    def _backoff(self, failures: int, what: str) -> None:
+        wait = self.backoff_seconds * 2 ** (failures - 1)
+        logger.warning("%s; retry %d/%d in %.1f s", what, failures, self.max_retries, wait)
+        self.sleep(wait)
+
+    @staticmethod
+    def _retry_after(response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if value is None:
+            return None
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            return None
+
+    # --- worklog feeds ------------------------------------------------------------------
+
+    def changed_worklogs(self, feed: str, since: int) -> ChangedPage:
+        """One page of `worklog/updated` or `worklog/deleted` with `since` (inclusive, ms)."""
+        if feed not in ("updated", "deleted"):
+            raise ValueError(f"feed must be 'updated' or 'deleted', not {feed!r}")
+        body = self._request("GET", f"worklog/{feed}", params={"since": int(since)})
+        if not isinstance(body, dict) or not isinstance(body.get("values"), list):
+            raise JiraError(f"worklog/{feed} answered without a 'values' list: {str(body)[:200]}")
+        values = []
+        for item in body["values"]:
+            try:
+                # The feed gives worklogId as a number, Worklog.id is a string: normalise to str.
+                values.append(ChangedWorklog(str(int(item["worklogId"])), int(item["updatedTime"])))
+            except (KeyError, TypeError, ValueError) as error:
+                raise JiraError(
+                    f"worklog/{feed} returned an item without worklogId/updatedTime: {item!r}"
+                ) from error
+        until = body.get("until")
+        return ChangedPage(
+            values=values,
+            since=int(body.get("since") or since),
+            until=int(until) if until is not None else None,
+            # Stop on lastPage, never on the absence of nextPage (Jira's own sample has both).
+            last_page=bool(body.get("lastPage", True)),
+        )
+
+    def worklogs(self, ids: Iterable[str]) -> list[dict]:
+        """`POST worklog/list` in batches of at most 1000; hidden or missing ids are left out."""
+        unique_ids = sorted({int(i) for i in ids})
+        result = []
+        for start in range(0, len(unique_ids), MAX_IDS_PER_WORKLOG_LIST):
+            batch = unique_ids[start : start + MAX_IDS_PER_WORKLOG_LIST]
+            body = self._request("POST", "worklog/list", json={"ids": batch})
+            if not isinstance(body, list):
+                raise JiraError(
+                    f"worklog/list answered with {type(body).__name__}, expected a list"
+                )
+            result.extend(body)
+        return result
+
+    def worklog(self, issue_id: str, worklog_id: str) -> dict | None:
+        """One worklog (for webhooks); None when it is gone or hidden."""
+        try:
+            return self._request("GET", f"issue/{issue_id}/worklog/{worklog_id}")
+        except JiraNotFound:
+            return None
+
+    # --- issues and users ---------------------------------------------------------------
+
+    def issues(self, issue_ids: Iterable[str]) -> list[dict]:
+        """Issue metadata through the enhanced search (`id in (...)`), following nextPageToken."""
+        ids = sorted({str(i) for i in issue_ids if str(i).isdigit()}, key=int)
+        found = []
+        for start in range(0, len(ids), MAX_IDS_PER_SEARCH):
+            batch = ids[start : start + MAX_IDS_PER_SEARCH]
+            payload = {
+                "jql": f"id in ({','.join(batch)})",
+                "fields": ISSUE_FIELDS,
+                "maxResults": MAX_IDS_PER_SEARCH,
+            }
+            seen_tokens = set()
+            while True:
+                body = self._request("POST", "search/jql", json=payload)
+                issues = body.get("issues") or []
+                found.extend(issues)
+                token = body.get("nextPageToken")
+                # Guard against a token loop: stop on an empty page or a token seen before.
+                if not token or not issues or token in seen_tokens:
+                    break
+                seen_tokens.add(token)
+                payload = {**payload, "nextPageToken": token}
+        return found
+
+    def issue(self, issue_id_or_key: str) -> dict | None:
+        try:
+            return self._request(
+                "GET", f"issue/{issue_id_or_key}", params={"fields": ",".join(ISSUE_FIELDS)}
+            )
+        except JiraNotFound:
+            return None
+
+    def user(self, account_id: str) -> dict | None:
+        try:
+            return self._request("GET", "user", params={"accountId": account_id})
+        except JiraNotFound:
+            return None

@@ -1,0 +1,449 @@
+"""The one worklog → entry mapping (PRODUCT §3.2, §3.3, §3.6), shared by the Jira and Tempo syncs.
+
+Input is a source-neutral `NormalizedWorklog`; issue metadata comes from the `JiraIssue` cache
+(the services fill it before applying). Entries are written only through
+`timetracking.services`. Callers hold the source's `SyncState` row lock and a transaction, so
+applying the same worklog twice, or concurrently, has the effect of applying it once."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from clients.models import Classification, Project, Task
+from timetracking.models import BillingAdjustment, Exclusion, Member, Source, TimeEntry
+from timetracking.rules import billable_minutes
+from timetracking.services import (
+    EntryChanges,
+    create_entry,
+    delete_entry,
+    placeholder_member,
+    record_adjustment,
+    update_entry,
+)
+
+from .models import DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
+
+
+@dataclass(frozen=True)
+class NormalizedWorklog:
+    """A worklog as both sources describe it. Times: `started_at` is a UTC instant (None when the
+    source has none); `local_date`/`local_time` are the worker's own day and clock time."""
+
+    source: str  # "jira" or "tempo"
+    worklog_id: str  # the source's id (Jira worklog id, or Tempo's tempoWorklogId)
+    issue_id: str
+    author_account_id: str
+    author_display_name: str
+    author_timezone: str | None
+    started_at: datetime | None
+    local_date: date
+    local_time: time | None
+    duration_minutes: int
+    description: str
+    updated_at: datetime
+    issue_key: str | None = None
+    # Tempo: minutes from billableSeconds (0 = not billable); None = bill the duration and take
+    # the billable flag from the project's classification (Jira).
+    billable_base_minutes: int | None = None
+    # Tempo: the Jira worklog id from Tempo's tempo-to-jira mapping, when known.
+    jira_worklog_id: str | None = None
+
+    def as_payload(self) -> dict:
+        data = asdict(self)
+        for name in ("started_at", "local_date", "local_time", "updated_at"):
+            if data[name] is not None:
+                data[name] = data[name].isoformat()
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict) -> NormalizedWorklog:
+        data = dict(data)
+        data["started_at"] = (
+            datetime.fromisoformat(data["started_at"]) if data.get("started_at") else None
+        )
+        data["local_date"] = date.fromisoformat(data["local_date"])
+        data["local_time"] = (
+            time.fromisoformat(data["local_time"]) if data.get("local_time") else None
+        )
+        data["updated_at"] = datetime.fromisoformat(data["updated_at"])
+        return cls(**data)
+
+    @property
+    def billable_flag(self) -> bool | None:
+        """Tempo decides billability per worklog; Jira leaves it to the project (None)."""
+        return None if self.billable_base_minutes is None else self.billable_base_minutes > 0
+
+
+class Outcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    IGNORED = "ignored"
+    UNMAPPED = "unmapped"
+    SKIPPED = "skipped"  # an older snapshot than what is stored, or a deleted worklog
+
+
+@dataclass
+class ApplyResult:
+    outcome: str
+    entry_deleted: bool = False  # an entry was removed on the way (excluded, moved to triage)
+    reason: str = ""
+    entry: TimeEntry | None = field(default=None, repr=False)
+
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+def _entry_filter(source: str, worklog_id: str) -> Q:
+    return (
+        Q(tempo_worklog_id=worklog_id) if source == Source.TEMPO else Q(jira_worklog_id=worklog_id)
+    )
+
+
+def entry_for_worklog(source: str, worklog_id: str) -> TimeEntry | None:
+    return (
+        TimeEntry.objects.select_related("task__project", "member")
+        .filter(_entry_filter(source, worklog_id))
+        .first()
+    )
+
+
+def member_for_author(worklog: NormalizedWorklog) -> Member:
+    """Authors match members by Jira account id; an unknown author becomes a placeholder."""
+    return placeholder_member(worklog.author_account_id, worklog.author_display_name)
+
+
+def _copy_issue_to_task(task: Task, issue: JiraIssue) -> None:
+    """The task caches the issue's metadata; the key follows Jira when the issue moved."""
+    fields = {
+        "jira_summary": issue.summary[:500],
+        "jira_issue_type": issue.issue_type[:100],
+        "jira_priority": issue.priority[:100],
+        "jira_priority_id": issue.priority_id[:32],
+        "jira_labels": list(issue.labels),
+        "jira_project_key": issue.project_key[:64],
+        "jira_fetched_at": issue.fetched_at,
+    }
+    if not task.jira_issue_id:
+        fields["jira_issue_id"] = issue.issue_id
+    if issue.key and task.jira_issue_key != issue.key:
+        # Keys are unique: while another (stale) task still holds the new key, keep the old one.
+        if not Task.objects.filter(jira_issue_key__iexact=issue.key).exclude(pk=task.pk).exists():
+            fields["jira_issue_key"] = issue.key
+    changed = {name: value for name, value in fields.items() if getattr(task, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(task, name, value)
+        task.save(update_fields=list(changed))
+
+
+def link_task_to_issue(task: Task, issue: JiraIssue) -> Task:
+    """Link an existing task to a Jira issue (triage, admin); refuses a task linked elsewhere."""
+    if task.jira_issue_id and task.jira_issue_id != issue.issue_id:
+        raise ValueError(
+            f"Task {task} is already linked to Jira issue {task.jira_issue_key or task.jira_issue_id}."
+        )
+    other = Task.objects.filter(jira_issue_id=issue.issue_id).exclude(pk=task.pk).first()
+    if other:
+        raise ValueError(
+            f"Jira issue {issue.key} is already linked to task {other} ({other.project.code})."
+        )
+    task.jira_issue_id = issue.issue_id
+    task.save(update_fields=["jira_issue_id"])
+    _copy_issue_to_task(task, issue)
+    return task
+
+
+def create_task_for_issue(project: Project, issue: JiraIssue) -> Task:
+    existing = Task.objects.filter(jira_issue_id=issue.issue_id).first()
+    if existing:
+        return existing
+    task = Task.objects.create(
+        project=project,
+        name=(issue.summary or issue.key)[:300],
+        jira_issue_id=issue.issue_id,
+        jira_issue_key=issue.key or None,
+    )
+    _copy_issue_to_task(task, issue)
+    return task
+
+
+def _projects_matching(issue: JiraIssue) -> tuple[list[Project], str]:
+    """Step 2 of PRODUCT §3.2: projects by label, else by Jira project key; with the rule used."""
+    labels = {label.lower() for label in issue.labels}
+    projects = list(Project.objects.select_related("client").order_by("code"))
+    if labels:
+        by_label = [p for p in projects if labels & {str(x).lower() for x in p.jira_labels or []}]
+        if by_label:
+            return by_label, f"label(s) {', '.join(sorted(issue.labels))}"
+    if issue.project_key:
+        key = issue.project_key.lower()
+        by_key = [p for p in projects if key in {str(x).lower() for x in p.jira_project_keys or []}]
+        if by_key:
+            return by_key, f"Jira project key {issue.project_key}"
+    return [], ""
+
+
+def resolve_task(worklog: NormalizedWorklog, issue: JiraIssue | None) -> tuple[Task | None, str]:
+    """The task a worklog belongs to (creating one under a matching project), or the reason why
+    it goes to triage."""
+    task = (
+        Task.objects.select_related("project__client")
+        .filter(jira_issue_id=worklog.issue_id)
+        .first()
+    )
+    key = (issue.key if issue else None) or worklog.issue_key
+    if task is None and key:
+        task = (
+            Task.objects.select_related("project__client")
+            .filter(Q(jira_issue_id__isnull=True) | Q(jira_issue_id=""), jira_issue_key__iexact=key)
+            .first()
+        )
+        if task is not None and issue is None:
+            task.jira_issue_id = worklog.issue_id
+            task.save(update_fields=["jira_issue_id"])
+    if task is not None:
+        if issue is not None and (
+            task.jira_fetched_at is None
+            or task.jira_fetched_at < issue.fetched_at
+            or not task.jira_issue_id
+        ):
+            _copy_issue_to_task(task, issue)
+        return task, ""
+    label = key or f"issue {worklog.issue_id}"
+    if issue is None:
+        return (
+            None,
+            f"{label} is linked to no task, and its details could not be read from Jira (missing, or hidden from the sync account).",
+        )
+    projects, rule = _projects_matching(issue)
+    if len(projects) == 1:
+        return create_task_for_issue(projects[0], issue), ""
+    if len(projects) > 1:
+        codes = ", ".join(p.code for p in projects)
+        return (
+            None,
+            f"{label}: {rule} match several projects ({codes}); link the issue to one task or project.",
+        )
+    hints = []
+    if issue.labels:
+        hints.append(f"label(s) {', '.join(issue.labels)}")
+    if issue.project_key:
+        hints.append(f"Jira project key {issue.project_key}")
+    return (
+        None,
+        f"{label} is linked to no task, and no project has {' or '.join(hints) or 'its labels or project key'}.",
+    )
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def _effective_billable_minutes(entry: TimeEntry) -> int:
+    adjusted = (
+        BillingAdjustment.objects.filter(entry=entry).aggregate(total=Sum("minutes"))["total"] or 0
+    )
+    return entry.billable_minutes + adjusted
+
+
+def _adjust_locked(entry: TimeEntry, target_minutes: int, reason: str) -> bool:
+    """A locked (invoiced) entry stays as invoiced; the difference to what the source now says
+    becomes a pending billing adjustment (PRODUCT §3.6). Idempotent: it compares with the entry
+    plus its earlier adjustments, so the same change never adjusts twice."""
+    delta = target_minutes - _effective_billable_minutes(entry)
+    if delta == 0:
+        return False
+    record_adjustment(entry, minutes=delta, reason=reason)
+    return True
+
+
+def _remove_entry(entry: TimeEntry, why: str) -> bool:
+    if entry.locked:
+        return _adjust_locked(entry, 0, why)
+    delete_entry(entry, from_source=True)
+    return True
+
+
+def _queue_unmapped(worklog: NormalizedWorklog, reason: str, issue: JiraIssue | None) -> None:
+    current = UnmappedWorklog.objects.filter(
+        source=worklog.source, worklog_id=worklog.worklog_id
+    ).first()
+    if current is not None and current.source_updated_at > worklog.updated_at:
+        return  # an older snapshot never replaces a newer one
+    values = {
+        "issue_id": worklog.issue_id,
+        "issue_key": (issue.key if issue else None) or worklog.issue_key or "",
+        "reason": reason[:500],
+        "payload": worklog.as_payload(),
+        "author_display_name": worklog.author_display_name[:200],
+        "local_date": worklog.local_date,
+        "duration_minutes": worklog.duration_minutes,
+        "source_updated_at": worklog.updated_at,
+    }
+    UnmappedWorklog.objects.update_or_create(
+        source=worklog.source, worklog_id=worklog.worklog_id, defaults=values
+    )
+
+
+def _forget_queued(source: str, worklog_id: str) -> None:
+    UnmappedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
+    QuarantinedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
+
+
+@transaction.atomic
+def apply_worklog(worklog: NormalizedWorklog) -> ApplyResult:
+    """Bring the entry of one worklog in line with it (create, update, move, ignore, triage)."""
+    if DeletedWorklog.objects.filter(source=worklog.source, worklog_id=worklog.worklog_id).exists():
+        return ApplyResult(Outcome.SKIPPED, reason="deleted at the source")
+    existing = entry_for_worklog(worklog.source, worklog.worklog_id)
+    if existing and existing.source_updated_at and worklog.updated_at < existing.source_updated_at:
+        return ApplyResult(Outcome.SKIPPED, reason="older than the stored version")
+
+    issue = JiraIssue.objects.filter(issue_id=worklog.issue_id).first()
+    task, reason = resolve_task(worklog, issue)
+    if task is None:
+        removed = bool(existing) and _remove_entry(
+            existing, f"{worklog.source} worklog {worklog.worklog_id} moved to an unmapped issue"
+        )
+        _queue_unmapped(worklog, reason, issue)
+        return ApplyResult(Outcome.UNMAPPED, entry_deleted=removed, reason=reason)
+
+    member = member_for_author(worklog)
+    if (
+        task.project.classification == Classification.EXCLUDED
+        or member.exclusion == Exclusion.EXCLUDED
+    ):
+        why = (
+            f"project {task.project.code} is excluded"
+            if task.project.classification == Classification.EXCLUDED
+            else f"{member} is excluded"
+        )
+        removed = bool(existing) and _remove_entry(
+            existing, f"{worklog.source} worklog {worklog.worklog_id} ignored: {why}"
+        )
+        _forget_queued(worklog.source, worklog.worklog_id)
+        return ApplyResult(Outcome.IGNORED, entry_deleted=removed, reason=why)
+
+    if existing is None:
+        _forget_queued(worklog.source, worklog.worklog_id)
+        entry = create_entry(
+            task=task,
+            member=member,
+            on_date=worklog.local_date,
+            duration_minutes=worklog.duration_minutes,
+            billable=worklog.billable_flag,
+            description=worklog.description,
+            start_time=worklog.local_time,
+            started_at=worklog.started_at,
+            source=worklog.source,
+            jira_worklog_id=worklog.worklog_id
+            if worklog.source == Source.JIRA
+            else worklog.jira_worklog_id,
+            tempo_worklog_id=worklog.worklog_id if worklog.source == Source.TEMPO else None,
+            source_updated_at=worklog.updated_at,
+            billable_base_minutes=worklog.billable_base_minutes,
+        )
+        return ApplyResult(Outcome.CREATED, entry=entry)
+
+    if existing.locked:
+        return _apply_to_locked(existing, worklog, task, member, issue)
+    _forget_queued(worklog.source, worklog.worklog_id)
+    return _apply_to_unlocked(existing, worklog, task, member)
+
+
+def _wanted_billable(entry: TimeEntry, worklog: NormalizedWorklog, task: Task) -> bool | None:
+    """The flag the source asks for, or None when a manual override must survive the sync."""
+    if entry.billable_override:
+        return None
+    flag = worklog.billable_flag
+    return task.project.billable_by_default if flag is None else flag
+
+
+def _apply_to_unlocked(
+    entry: TimeEntry, worklog: NormalizedWorklog, task: Task, member: Member
+) -> ApplyResult:
+    changes = EntryChanges(
+        source_updated_at=worklog.updated_at, billable_base_minutes=worklog.billable_base_minutes
+    )
+    differs = False
+    if task.pk != entry.task_id:
+        changes.task, differs = task, True
+    if member.pk != entry.member_id:
+        changes.member, differs = member, True
+    if worklog.local_date != entry.date:
+        changes.on_date, differs = worklog.local_date, True
+    if worklog.duration_minutes != entry.duration_minutes:
+        changes.duration_minutes, differs = worklog.duration_minutes, True
+    billable = _wanted_billable(entry, worklog, task)
+    if billable is not None and billable != entry.billable:
+        changes.billable, differs = billable, True
+    if worklog.description != entry.description:
+        changes.description, differs = worklog.description, True
+    if worklog.local_time is None and entry.start_time is not None:
+        changes.clear_start_time, differs = True, True
+    elif worklog.local_time is not None and worklog.local_time != entry.start_time:
+        changes.start_time, differs = worklog.local_time, True
+    if worklog.started_at is not None and worklog.started_at != entry.started_at:
+        changes.started_at, differs = worklog.started_at, True
+    if worklog.billable_base_minutes is not None and worklog.updated_at != entry.source_updated_at:
+        differs = True  # Tempo's billable seconds may have changed; the rule recomputes them
+    if not differs:
+        return ApplyResult(Outcome.UNCHANGED, entry=entry)
+    return ApplyResult(Outcome.UPDATED, entry=update_entry(entry, changes, from_source=True))
+
+
+def _apply_to_locked(
+    entry: TimeEntry, worklog: NormalizedWorklog, task: Task, member: Member, issue
+) -> ApplyResult:
+    if task.project.client_id != entry.task.project.client_id:
+        # An invoiced entry cannot follow its worklog to another client; a person decides.
+        reason = (
+            f"The entry of this worklog is on invoice {entry.invoice} of {entry.task.project.client.code}, but the "
+            f"worklog moved to {task} of client {task.project.client.code}: correct it by hand."
+        )
+        _queue_unmapped(worklog, reason, issue)
+        return ApplyResult(Outcome.UNMAPPED, reason=reason, entry=entry)
+    _forget_queued(worklog.source, worklog.worklog_id)
+    billable = _wanted_billable(entry, worklog, task)
+    target = billable_minutes(
+        base_minutes=worklog.duration_minutes
+        if worklog.billable_base_minutes is None
+        else worklog.billable_base_minutes,
+        flag=entry.billable if billable is None else billable,
+        project=task.project,
+        member=member,
+    )
+    reason = f"{worklog.source.capitalize()} worklog {worklog.worklog_id} changed after invoicing ({entry.billable_minutes} → {target} billable min)"
+    adjusted = _adjust_locked(entry, target, reason)
+    return ApplyResult(Outcome.UPDATED if adjusted else Outcome.UNCHANGED, entry=entry)
+
+
+@transaction.atomic
+def remove_worklog(source: str, worklog_id: str) -> ApplyResult:
+    """The worklog was deleted at its source: delete its entry (history row, hours credited),
+    or, when the entry is invoiced, record a crediting adjustment. Idempotent."""
+    DeletedWorklog.objects.get_or_create(source=source, worklog_id=worklog_id)
+    _forget_queued(source, worklog_id)
+    entry = entry_for_worklog(source, worklog_id)
+    if entry is None:
+        return ApplyResult(Outcome.UNCHANGED)
+    removed = _remove_entry(
+        entry, f"{source.capitalize()} worklog {worklog_id} was deleted after invoicing"
+    )
+    return ApplyResult(Outcome.DELETED if removed else Outcome.UNCHANGED)
+
+
+def reevaluate_unmapped(source: str, issue_ids: set[str] | None = None) -> list[ApplyResult]:
+    """Run the queued worklogs through the mapping again (a link may have been made since)."""
+    queued = UnmappedWorklog.objects.filter(source=source).order_by("id")
+    if issue_ids is not None:
+        queued = queued.filter(issue_id__in=issue_ids)
+    results = []
+    for row in queued:
+        results.append(apply_worklog(NormalizedWorklog.from_payload(row.payload)))
+    return results

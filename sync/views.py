@@ -1,0 +1,97 @@
+"""Sync status and triage (managers), "Sync now", and the Jira worklog webhook."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from clients.selectors import get_project_for_user, get_task_for_user
+
+from . import selectors, services
+
+
+@login_required
+def status(request):
+    selectors.require_sync_access(request.user)
+    tasks, projects = selectors.mapping_targets()
+    return render(
+        request,
+        "sync/status.html",
+        {
+            "sources": selectors.source_overviews(),
+            "runs": selectors.recent_runs(),
+            "triage": selectors.triage_queue(),
+            "quarantined": selectors.quarantined_worklogs(),
+            "map_tasks": tasks,
+            "map_projects": projects,
+            "worklog_source": settings.WORKLOG_SOURCE,
+            "configuration_error": services.jira_configuration_error(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sync_now(request):
+    selectors.require_sync_access(request.user)
+    problem = services.jira_configuration_error()
+    if problem:
+        messages.error(request, problem)
+    else:
+        services.enqueue_sync_now()
+        messages.success(
+            request, "Jira sync queued; refresh this page in a moment to see its counts."
+        )
+    return redirect("sync-status")
+
+
+@login_required
+@require_POST
+def map_issue(request, issue_id):
+    """Triage: link the issue to a task (`target=task:<id>`) or create it under a project
+    (`target=project:<id>`), then re-evaluate its queued worklogs."""
+    issue = selectors.get_triage_issue_for_user(request.user, issue_id)
+    kind, _, target_id = request.POST.get("target", "").partition(":")
+    label = issue.issue_key or f"issue {issue.issue_id}"
+    if kind not in ("task", "project") or not target_id.isdigit():
+        messages.error(
+            request, f"Choose a task or a project for {label} (e.g. 'Checkout bug' or 'ACME-WEB')."
+        )
+        return redirect("sync-status")
+    task = get_task_for_user(request.user, target_id) if kind == "task" else None
+    project = get_project_for_user(request.user, target_id) if kind == "project" else None
+    try:
+        run = services.map_issue(issue_id=issue.issue_id, task=task, project=project)
+    except services.TriageError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{label} mapped: {run.created} entr{'y' if run.created == 1 else 'ies'} created.",
+        )
+    return redirect("sync-status")
+
+
+@csrf_exempt
+@require_POST
+def jira_webhook(request):
+    """Jira's admin webhook (INTERFACES §3): HMAC-signed, answered at once, work done by Celery."""
+    if not services.verify_jira_signature(
+        settings.JIRA_WEBHOOK_SECRET, request.body, request.headers.get("X-Hub-Signature")
+    ):
+        return JsonResponse(
+            {
+                "detail": "Missing or bad signature: send X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body keyed by the webhook secret>."
+            },
+            status=401,
+        )
+    try:
+        outcome = services.accept_jira_webhook(
+            request.body, request.headers.get("X-Atlassian-Webhook-Identifier")
+        )
+    except services.WebhookRejected as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    return JsonResponse({"status": outcome}, status=202)

@@ -1,0 +1,268 @@
+"""Fixtures of the sync tests: the fake Jira over real HTTP, a firm wired to Jira keys, and
+the balance invariant every test checks after every sync."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.db import connection
+from django.db.models import Sum
+from kombu import Queue
+
+from clients.models import Client
+from config.celery import app as celery_app
+from sync.clients.jira import JiraClient
+from sync.services import run_jira_sync
+from tests.factories import ProjectFactory, PurchaseFactory, TaskFactory
+from tests.sync.fake_atlassian import FakeJira
+from timetracking.balances import balance_of
+from timetracking.models import BillingAdjustment, EntryChange, TimeEntry
+
+WEBHOOK_SECRET = "whsec-test-secret"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fake_jira():
+    fake = FakeJira().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def jira_settings(settings, fake_jira):
+    settings.WORKLOG_SOURCE = "jira"
+    settings.JIRA_BASE_URL = fake_jira.url
+    settings.JIRA_EMAIL = fake_jira.email
+    settings.JIRA_API_TOKEN = fake_jira.token
+    settings.JIRA_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return settings
+
+
+class SleepRecorder:
+    """Injected instead of time.sleep: records the waits, sleeps only a token amount."""
+
+    def __init__(self, real_fraction: float = 0.0):
+        self.waits: list[float] = []
+        self.real_fraction = real_fraction
+
+    def __call__(self, seconds: float) -> None:
+        import time
+
+        self.waits.append(seconds)
+        if self.real_fraction:
+            time.sleep(seconds * self.real_fraction)
+
+
+def client_for(fake: FakeJira, **options) -> JiraClient:
+    options.setdefault("backoff_seconds", 0.01)
+    options.setdefault("sleep", SleepRecorder())
+    return JiraClient(fake.url, fake.email, fake.token, **options)
+
+
+def assert_balances_consistent() -> None:
+    """For every client: remaining = purchased − Σ billable minutes − Σ adjustments, and the
+    history's consumed-minutes deltas add up to the stored billable minutes."""
+    for client in Client.objects.all():
+        purchased = client.purchases.aggregate(total=Sum("minutes"))["total"] or 0
+        entries = TimeEntry.objects.filter(task__project__client=client)
+        billable = sum(entry.billable_minutes for entry in entries)
+        adjustments = sum(a.minutes for a in BillingAdjustment.objects.filter(client=client))
+        balance = balance_of(client)
+        assert balance.remaining_minutes == purchased - billable - adjustments, client.code
+        history = (
+            EntryChange.objects.filter(client=client).aggregate(total=Sum("minutes_delta"))["total"]
+            or 0
+        )
+        assert history == billable, (
+            f"{client.code}: history deltas {history} != billable minutes {billable}"
+        )
+
+
+def sync(fake: FakeJira, **kwargs):
+    """One run against the fake, then the balance invariant."""
+    client = kwargs.pop("client", None) or client_for(fake)
+    run = run_jira_sync(client=client, **kwargs)
+    assert_balances_consistent()
+    return run
+
+
+def remaining(client) -> int:
+    return balance_of(Client.objects.get(pk=client.pk)).remaining_minutes
+
+
+def snapshot() -> dict:
+    """What "the same result" means: every entry by worklog id, balances, adjustments."""
+    entries = {
+        e.jira_worklog_id: (
+            e.task_id,
+            e.member.user.username,
+            e.date,
+            e.start_time,
+            e.duration_minutes,
+            e.billable_minutes,
+            e.description,
+        )
+        for e in TimeEntry.objects.select_related("member__user")
+    }
+    balances = {c.code: balance_of(c).remaining_minutes for c in Client.objects.all()}
+    adjustments = sorted((a.entry_ref, a.minutes) for a in BillingAdjustment.objects.all())
+    return {"entries": entries, "balances": balances, "adjustments": adjustments}
+
+
+@pytest.fixture
+def jira_firm(firm, fake_jira, jira_settings):
+    """The shared firm, wired to Jira: ACME-WEB takes Jira project ACME, GLX-OPS takes GLX; an
+    excluded project EXC; staff is Alice (acc-alice), staff2 is Bram (acc-bram)."""
+    firm.acme_project.jira_project_keys = ["ACME"]
+    firm.acme_project.save()
+    firm.globex_project.jira_project_keys = ["GLX"]
+    firm.globex_project.save()
+    firm.excluded_project = ProjectFactory(
+        client=firm.acme, code="ACME-EXC", classification="excluded", jira_project_keys=["EXC"]
+    )
+    firm.staff_member.jira_account_id = "acc-alice"
+    firm.staff_member.save()
+    firm.other_member.jira_account_id = "acc-bram"
+    firm.other_member.save()
+    PurchaseFactory(client=firm.acme, hours=40, date=date(2025, 1, 1))
+    PurchaseFactory(client=firm.globex, hours=20, date=date(2025, 1, 1))
+    firm.linked_task = TaskFactory(
+        project=firm.acme_project, name="Linked", jira_issue_id="10001", jira_issue_key="ACME-1"
+    )
+
+    fake_jira.add_issue("10001", "ACME-1", summary="Checkout flow")
+    fake_jira.add_issue("10002", "ACME-2", summary="Invoice export")
+    fake_jira.add_issue("10101", "GLX-1", summary="Patch servers")
+    fake_jira.add_issue("10201", "UNK-1", summary="Nobody's issue")
+    fake_jira.add_issue("10301", "EXC-1", summary="Excluded work")
+    firm.fake = fake_jira
+    return firm
+
+
+# --- a real Celery worker on the real Redis broker (after tests/worker/test_worker.py) ---------
+
+
+def _redis_url() -> str:
+    return (
+        os.environ.get("TEST_REDIS_URL")
+        or os.environ.get("REDIS_URL")
+        or "redis://127.0.0.1:6379/15"
+    )
+
+
+def _test_database_url() -> str:
+    """The URL of the database this test writes to (pytest-django's test_… copy)."""
+    db = connection.settings_dict
+    assert db["ENGINE"] == "django.db.backends.postgresql", (
+        "The worker test needs PostgreSQL so a second process sees the data; run it with "
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/hourbank (make test does)."
+    )
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def broker_url():
+    url = _redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(
+            f"Redis is not reachable at {url} ({error}); start it (make test does): this test must not skip."
+        )
+    return url
+
+
+@pytest.fixture
+def sync_queue(worker_id):
+    # One queue per test process: parallel runs never take each other's messages.
+    return f"hourbank-sync-test-{worker_id}-{os.getpid()}"
+
+
+@pytest.fixture
+def tasks_on_broker(broker_url, sync_queue):
+    """Make `.delay()` publish to Redis on `sync_queue`, as a deployment with REDIS_URL does, so
+    the app's own code path (view → on_commit → delay) is the one under test."""
+    conf = celery_app.conf
+    saved = {
+        name: conf[name]
+        for name in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")
+    }
+    conf.update(
+        task_always_eager=False,
+        broker_url=broker_url,
+        task_default_queue=sync_queue,
+        task_routes={"sync.tasks.*": {"queue": sync_queue}},
+    )
+    # Drop the connection and routing caches built from the old settings.
+    celery_app.__dict__.pop("amqp", None)
+    celery_app._pool = None
+    with celery_app.connection_for_write(broker_url) as broker_connection:
+        Queue(sync_queue).bind(broker_connection.default_channel).purge()
+    yield
+    conf.update(saved)
+    celery_app.__dict__.pop("amqp", None)
+    celery_app._pool = None
+
+
+@pytest.fixture
+def sync_worker(broker_url, sync_queue, fake_jira, tmp_path):
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": broker_url,
+        "WORKLOG_SOURCE": "jira",
+        "JIRA_BASE_URL": fake_jira.url,
+        "JIRA_EMAIL": fake_jira.email,
+        "JIRA_API_TOKEN": fake_jira.token,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("TEMPO_API_TOKEN", None)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                sync_queue,
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--hostname",
+                f"{sync_queue}@%h",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        process.log_path = log_path
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

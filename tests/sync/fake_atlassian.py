@@ -1,0 +1,537 @@
+"""A fake Jira Cloud (REST v3) on 127.0.0.1, random port, reproducing the documented contract
+of /work/shared/spec/atlassian/README.md that Hourbank relies on:
+
+- Basic auth: wrong credentials → 401; no Authorization header → anonymous (empty feeds, 404s).
+- `GET /rest/api/3/worklog/updated|deleted?since=`: `since` inclusive, items of the last minute
+  left out, oldest first, at most `page_size` (1000) a page, `until` = last item's time,
+  `nextPage` present even on the last page, `lastPage`, `worklogId` a number.
+- `POST /rest/api/3/worklog/list`: 400 on 0 or > 1000 ids; a bare array in shuffled order; ids as
+  strings; unknown and restricted (`visibility`) worklogs left out.
+- `GET /rest/api/3/issue/{id}/worklog/{id}`, `GET /rest/api/3/issue/{idOrKey}?fields=` (keys
+  case-insensitive), `POST /rest/api/3/search/jql` (`id in (…)`, default fields = id only,
+  `nextPageToken` paging, 400 for unbounded JQL), `GET /rest/api/3/search` → 410, `GET /user`.
+- Timestamps like `2025-03-10T09:00:00.000+0100`; comments as ADF.
+- Injected failures on any route: 429 with Retry-After (repeated when the client retries too
+  early), 5xx, slow answers (client timeouts).
+- Webhook bodies in the REST v2 shape, signed `X-Hub-Signature: sha256=<hex>`.
+
+The clock is the fake's own (`now_ms`, moved with `tick`), so the last-minute rule is exact."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import re
+import threading
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+SITE = "https://yourfirm.atlassian.net"
+START_MS = 1741564800000  # 2025-03-10T00:00:00Z, as in the spec's examples
+LAST_MINUTE_MS = 60_000
+
+
+def jira_timestamp(ms: int, offset_hours: int = 1) -> str:
+    """`2025-03-10T09:00:00.000+0100`: milliseconds, offset without a colon."""
+    zone = timezone(timedelta(hours=offset_hours))
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(zone)
+    sign = "+" if offset_hours >= 0 else "-"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}{sign}{abs(offset_hours):02d}00"
+
+
+def adf(text: str) -> dict:
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": line}]}
+            for line in text.split("\n")
+        ],
+    }
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class FakeJira:
+    def __init__(
+        self,
+        *,
+        email="sync-bot@example.com",
+        token="fake-api-token",
+        base_path="",
+        page_size=1000,
+        account_groups=("jira-users",),
+    ):
+        self.email, self.token = email, token
+        self.base_path = base_path.rstrip("/")
+        self.page_size = page_size
+        self.search_page_cap = 100  # Jira may return fewer issues than maxResults asks for
+        self.account_groups = set(account_groups)
+        self.now_ms = START_MS + 10 * 3600 * 1000
+        self.worklogs: dict[str, dict] = {}
+        self.deleted: list[tuple[str, int]] = []
+        self.issues: dict[str, dict] = {}
+        self.users: dict[str, dict] = {}
+        self.failures: list[dict] = []
+        self.requests: list[tuple[str, str]] = []
+        self.early_retries = 0
+        self._retry_not_before = 0.0
+        self._next_id = 31001
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> FakeJira:
+        fake = self
+
+        class Handler(_Handler):
+            jira = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.base_path}"
+
+    # --- data ---------------------------------------------------------------------------
+
+    def tick(self, seconds: float = 61) -> None:
+        """Move the fake clock; by default just past the feeds' last-minute exclusion."""
+        with self._lock:
+            self.now_ms += int(seconds * 1000)
+
+    def add_issue(
+        self,
+        issue_id,
+        key,
+        *,
+        project_key=None,
+        summary=None,
+        issue_type="Task",
+        priority="Medium",
+        labels=(),
+    ):
+        with self._lock:
+            self.issues[str(issue_id)] = {
+                "id": str(issue_id),
+                "key": key,
+                "project_key": project_key or key.split("-")[0],
+                "summary": summary or f"Summary of {key}",
+                "issue_type": issue_type,
+                "priority": priority,
+                "labels": list(labels),
+            }
+
+    def add_user(self, account_id, display_name, time_zone="Europe/Paris"):
+        self.users[account_id] = {
+            "accountId": account_id,
+            "displayName": display_name,
+            "timeZone": time_zone,
+        }
+
+    def add_worklog(
+        self,
+        issue_id,
+        *,
+        seconds=3600,
+        account_id="acc-alice",
+        display_name="Alice Moreau",
+        time_zone="Europe/Paris",
+        started="2025-03-10T09:00:00.000+0100",
+        comment="Worked on it",
+        visibility=None,
+        worklog_id=None,
+        updated_ms=None,
+    ) -> str:
+        with self._lock:
+            worklog_id = str(worklog_id or self._next_id)
+            self._next_id = max(self._next_id, int(worklog_id)) + 1
+            updated = self.now_ms if updated_ms is None else updated_ms
+            self.worklogs[worklog_id] = {
+                "id": worklog_id,
+                "issueId": str(issue_id),
+                "seconds": seconds,
+                "account_id": account_id,
+                "display_name": display_name,
+                "time_zone": time_zone,
+                "started": started,
+                "comment": comment,
+                "visibility": visibility,
+                "created_ms": updated,
+                "updated_ms": updated,
+                "raw": None,
+            }
+            return worklog_id
+
+    def update_worklog(self, worklog_id, **changes) -> None:
+        """Edit a worklog (seconds, issue_id, comment, started, …); its updated time becomes now."""
+        with self._lock:
+            record = self.worklogs[str(worklog_id)]
+            if "issue_id" in changes:
+                record["issueId"] = str(changes.pop("issue_id"))
+            record.update(changes)
+            record["updated_ms"] = self.now_ms
+
+    def set_raw(self, worklog_id, raw: dict) -> None:
+        """Serve this exact body for the worklog (malformed payloads)."""
+        with self._lock:
+            self.worklogs[str(worklog_id)]["raw"] = raw
+
+    def delete_worklog(self, worklog_id) -> None:
+        with self._lock:
+            self.worklogs.pop(str(worklog_id))
+            self.deleted.append((str(worklog_id), self.now_ms))
+
+    def fail(
+        self,
+        path_contains: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+    ):
+        """The next `times` requests whose path contains `path_contains` fail with `status`
+        (or, with `delay`, answer only after that many seconds: a client timeout)."""
+        with self._lock:
+            self.failures.append(
+                {
+                    "path": path_contains,
+                    "status": status,
+                    "times": times,
+                    "retry_after": retry_after,
+                    "delay": delay,
+                }
+            )
+
+    def calls(self, path_contains: str) -> int:
+        return sum(1 for _, path in self.requests if path_contains in path)
+
+    # --- representations ----------------------------------------------------------------
+
+    def worklog_json(self, record: dict, *, api: int = 3) -> dict:
+        if record.get("raw") is not None:
+            return record["raw"]
+        author = {
+            "self": f"{SITE}/rest/api/{api}/user?accountId={record['account_id']}",
+            "accountId": record["account_id"],
+            "displayName": record["display_name"],
+            "active": True,
+            "accountType": "atlassian",
+        }
+        if record["time_zone"]:
+            author["timeZone"] = record["time_zone"]
+        body = {
+            "self": f"{SITE}/rest/api/{api}/issue/{record['issueId']}/worklog/{record['id']}",
+            "author": author,
+            "updateAuthor": author,
+            "created": jira_timestamp(record["created_ms"]),
+            "updated": jira_timestamp(record["updated_ms"]),
+            "started": record["started"],
+            "timeSpent": f"{record['seconds'] // 3600}h",
+            "timeSpentSeconds": record["seconds"],
+            "id": record["id"],
+            "issueId": record["issueId"],
+        }
+        if record["comment"] is not None:
+            body["comment"] = adf(record["comment"]) if api == 3 else record["comment"]
+        if record["visibility"]:
+            body["visibility"] = {
+                "type": "group",
+                "value": record["visibility"],
+                "identifier": "group-id",
+            }
+        return body
+
+    def visible(self, record: dict, authed: bool) -> bool:
+        return authed and (not record["visibility"] or record["visibility"] in self.account_groups)
+
+    def issue_json(self, issue: dict, fields) -> dict:
+        all_fields = {
+            "summary": issue["summary"],
+            "issuetype": {
+                "id": "10003",
+                "name": issue["issue_type"],
+                "subtask": False,
+                "hierarchyLevel": 0,
+            },
+            "priority": {"id": "3", "name": issue["priority"]} if issue["priority"] else None,
+            "project": {
+                "id": "10010",
+                "key": issue["project_key"],
+                "name": f"Project {issue['project_key']}",
+            },
+            "labels": issue["labels"],
+        }
+        return {
+            "expand": "",
+            "id": issue["id"],
+            "self": f"{SITE}/rest/api/3/issue/{issue['id']}",
+            "key": issue["key"],
+            "fields": {name: all_fields[name] for name in fields if name in all_fields},
+        }
+
+    def webhook(
+        self, event: str, worklog_id: str, *, secret: str | None, identifier: str | None = None
+    ) -> tuple[bytes, dict]:
+        """A signed REST v2-style worklog webhook body and its headers, as Jira's admin webhooks send."""
+        with self._lock:
+            record = self.worklogs.get(str(worklog_id))
+            if record is None:  # deleted: Jira still describes the worklog; an id is what we use
+                worklog = {"id": str(worklog_id), "issueId": "0"}
+            else:
+                worklog = self.worklog_json(record, api=2)
+        body = json.dumps(
+            {"timestamp": self.now_ms, "webhookEvent": event, "worklog": worklog}
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Atlassian-Webhook-Identifier": identifier or f"wh-{random.getrandbits(48):x}",
+        }
+        if secret:
+            headers["X-Hub-Signature"] = sign(body, secret)
+        return body, headers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    jira: FakeJira
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _send(self, status: int, body=None, headers=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str, headers=None):
+        self._send(status, {"errorMessages": [message], "errors": {}}, headers)
+
+    def _auth(self) -> bool | None:
+        """True: the sync account; False: anonymous; None: wrong credentials (already answered)."""
+        header = self.headers.get("Authorization")
+        if not header:
+            return False
+        expected = (
+            "Basic " + base64.b64encode(f"{self.jira.email}:{self.jira.token}".encode()).decode()
+        )
+        if header != expected:
+            self._error(401, "Client must be authenticated to access this resource.")
+            return None
+        return True
+
+    def _injected(self, path: str) -> bool:
+        jira = self.jira
+        with jira._lock:
+            if jira._retry_not_before and time.monotonic() < jira._retry_not_before:
+                jira.early_retries += 1
+                wait = max(1, round(jira._retry_not_before - time.monotonic()))
+                rule = {"status": 429, "retry_after": wait, "delay": 0}
+            else:
+                rule = next(
+                    (r for r in jira.failures if r["path"] in path and r["times"] > 0), None
+                )
+                if rule is None:
+                    return False
+                rule["times"] -= 1
+                if rule["status"] == 429 and rule["retry_after"]:
+                    jira._retry_not_before = time.monotonic() + rule["retry_after"]
+        if rule["delay"]:
+            time.sleep(rule["delay"])
+            if not rule["status"]:
+                return False
+        headers = {}
+        if rule["retry_after"] is not None:
+            headers["Retry-After"] = str(rule["retry_after"])
+        if rule["status"] == 429:
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "100",
+                    "X-RateLimit-Remaining": "0",
+                    "RateLimit-Reason": "jira-burst-based",
+                    "X-RateLimit-NearLimit": "true",
+                }
+            )
+        self._error(rule["status"], "Injected failure", headers)
+        return True
+
+    def _route(self, method: str):
+        jira = self.jira
+        parsed = urlparse(self.path)
+        path = parsed.path
+        jira.requests.append((method, path))
+        if jira.base_path:
+            if not path.startswith(jira.base_path + "/"):
+                return self._error(404, "Not found (wrong base path)")
+            path = path[len(jira.base_path) :]
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        if self._injected(path):
+            return
+        authed = self._auth()
+        if authed is None:
+            return
+        try:
+            body = json.loads(raw_body) if raw_body else None
+        except ValueError:
+            return self._error(400, "Request body is not valid JSON.")
+
+        if path in ("/rest/api/3/search", "/rest/api/2/search"):
+            return self._error(
+                410,
+                "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+                "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046",
+            )
+        feed = re.fullmatch(r"/rest/api/3/worklog/(updated|deleted)", path)
+        if feed and method == "GET":
+            return self._feed(feed.group(1), query, authed)
+        if path == "/rest/api/3/worklog/list" and method == "POST":
+            return self._worklog_list(body, authed)
+        single = re.fullmatch(r"/rest/api/3/issue/([^/]+)/worklog/([^/]+)", path)
+        if single and method == "GET":
+            with jira._lock:
+                record = jira.worklogs.get(single.group(2))
+                if (
+                    record is None
+                    or record["issueId"] != single.group(1)
+                    or not jira.visible(record, authed)
+                ):
+                    return self._error(
+                        404, "Worklog does not exist or you do not have permission to see it."
+                    )
+                return self._send(200, jira.worklog_json(record))
+        issue = re.fullmatch(r"/rest/api/3/issue/([^/]+)", path)
+        if issue and method == "GET":
+            found = self._find_issue(issue.group(1)) if authed else None
+            if found is None:
+                return self._error(
+                    404, "Issue does not exist or you do not have permission to see it."
+                )
+            fields = query.get("fields", "*navigable")
+            names = (
+                ["summary", "issuetype", "priority", "project", "labels"]
+                if fields.startswith("*")
+                else fields.split(",")
+            )
+            return self._send(200, jira.issue_json(found, names))
+        if path == "/rest/api/3/search/jql" and method == "POST":
+            return self._search(body or {}, authed)
+        if path == "/rest/api/3/user" and method == "GET":
+            user = jira.users.get(query.get("accountId", ""))
+            return self._send(200, user) if user and authed else self._error(404, "User not found")
+        return self._error(404, f"No route for {method} {path}")
+
+    def do_GET(self):
+        self._route("GET")
+
+    def do_POST(self):
+        self._route("POST")
+
+    # --- endpoints ----------------------------------------------------------------------
+
+    def _feed(self, feed: str, query: dict, authed: bool):
+        jira = self.jira
+        try:
+            since = int(query.get("since", "0"))
+        except ValueError:
+            return self._error(400, "'since' must be epoch milliseconds")
+        with jira._lock:
+            horizon = jira.now_ms - LAST_MINUTE_MS  # the last minute is left out
+            if feed == "updated":
+                items = [
+                    (r["updated_ms"], int(r["id"]))
+                    for r in jira.worklogs.values()
+                    if jira.visible(r, authed)
+                ]
+            else:
+                items = [(at, int(wid)) for wid, at in jira.deleted] if authed else []
+            items = sorted(i for i in items if since <= i[0] <= horizon)
+            page = items[: jira.page_size]
+            last_page = len(items) <= jira.page_size
+            until = page[-1][0] if page else horizon
+        base = f"{SITE}/rest/api/3/worklog/{feed}"
+        return self._send(
+            200,
+            {
+                "values": [
+                    {"worklogId": wid, "updatedTime": at, "properties": []} for at, wid in page
+                ],
+                "since": since,
+                "until": until,
+                "self": f"{base}?since={since}",
+                "nextPage": f"{base}?since={until}",
+                "lastPage": last_page,
+            },
+        )
+
+    def _worklog_list(self, body, authed: bool):
+        ids = (body or {}).get("ids")
+        if not isinstance(ids, list) or not ids:
+            return self._error(400, "Provide at least one worklog ID.")
+        if len(ids) > 1000:
+            return self._error(400, "The number of worklog IDs must not exceed 1000.")
+        with self.jira._lock:
+            found = [
+                self.jira.worklog_json(r)
+                for wid in {str(i) for i in ids}
+                if (r := self.jira.worklogs.get(wid)) and self.jira.visible(r, authed)
+            ]
+        random.shuffle(found)  # order is not the request's
+        return self._send(200, found)
+
+    def _find_issue(self, id_or_key: str):
+        issues = self.jira.issues
+        if id_or_key in issues:
+            return issues[id_or_key]
+        return next((i for i in issues.values() if i["key"].lower() == id_or_key.lower()), None)
+
+    def _search(self, body: dict, authed: bool):
+        jql = str(body.get("jql") or "")
+        match = re.fullmatch(r"\s*id\s+in\s*\(([\d,\s]+)\)\s*", jql, re.IGNORECASE)
+        if not match:
+            return self._error(
+                400,
+                "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.",
+            )
+        wanted = [i.strip() for i in match.group(1).split(",") if i.strip()]
+        fields = body.get("fields") or ["id"]
+        size = min(int(body.get("maxResults") or 50), self.jira.search_page_cap)
+        offset = int(body.get("nextPageToken") or 0)
+        hits = (
+            [self.jira.issues[i] for i in sorted(set(wanted), key=int) if i in self.jira.issues]
+            if authed
+            else []
+        )
+        page = hits[offset : offset + size]
+        answer = {
+            "issues": [self.jira.issue_json(i, fields) for i in page],
+            "isLast": offset + size >= len(hits),
+        }
+        if not answer["isLast"]:
+            answer["nextPageToken"] = str(offset + size)
+        return self._send(200, answer)

@@ -1,0 +1,264 @@
+"""Client directory and client page (PRODUCT §4)."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import include, path
+
+from clients.models import HourPurchase
+from tests.factories import ClientFactory, ProjectFactory, PurchaseFactory, TaskFactory
+from tests.timetracking.views_support import htmx, log, query_count
+from timetracking.services import EntryChanges, delete_entry, update_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(html: str, code: str) -> str:
+    match = re.search(
+        rf'<tr class="([^"]*)">\s*<td><a href="/clients/\d+/">[^<]*</a> <span class="muted">{code}</span>.*?</tr>',
+        html,
+        re.S,
+    )
+    assert match, f"no row for {code}"
+    return match.group(0)
+
+
+def test_directory_rows_with_balance_progress_and_risk(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("1"))
+    log(firm.staff_member, firm.acme_task, 120)
+    log(firm.staff_member, firm.globex_task, 90)
+
+    html = as_user(firm.staff).get("/clients/").content.decode()
+
+    acme = _row(html, "ACME")
+    assert "10.00 h" in acme and "2.00 h" in acme and "8.00 h" in acme
+    assert '<progress max="100" value="20"' in acme
+    globex = _row(html, "GLOBEX")
+    assert 'class="num negative">-0.50 h' in globex and "Negative" in globex
+    assert "risk-negative" in globex and "at-risk" in globex
+    assert 'class="negative"' in globex  # red progress bar
+    assert "Our firm" not in html  # the internal client is hidden
+
+
+def test_directory_at_risk_highlight_and_runout_date(firm, as_user):
+    firm.acme.low_balance_hours = Decimal("5")
+    firm.acme.save()
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    log(firm.staff_member, firm.acme_task, 360)
+
+    acme = _row(as_user(firm.staff).get("/clients/").content.decode(), "ACME")
+
+    assert "at-risk" in acme and "At risk" in acme
+    # Burn 6 h in 28 days; 4 h left → 18 days.
+    expected = datetime.date.today() + datetime.timedelta(days=18)
+    assert f"{expected.day} {expected:%b %Y}" in acme
+
+
+def test_directory_search_filter_and_sort(firm, as_user):
+    ClientFactory(code="OLD", name="Old Client", is_active=False)
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("1"))
+    log(firm.staff_member, firm.globex_task, 90)
+    http = as_user(firm.staff)
+
+    assert "Globex Corp" not in http.get("/clients/?q=acm").content.decode()
+    assert "Acme Ltd" in http.get("/clients/?q=acm").content.decode()
+    assert "Old Client" not in http.get("/clients/").content.decode()
+    assert "Old Client" in http.get("/clients/?status=inactive").content.decode()
+    negative = http.get("/clients/?risk=negative").content.decode()
+    assert "Globex Corp" in negative and "Acme Ltd" not in negative
+    healthy = http.get("/clients/?risk=ok").content.decode()
+    assert "Acme Ltd" in healthy and "Globex Corp" not in healthy
+    by_remaining = http.get("/clients/?sort=remaining").content.decode()
+    assert by_remaining.index("Globex Corp") < by_remaining.index("Acme Ltd")
+
+
+def test_directory_fragment_for_htmx(firm, as_user):
+    html = as_user(firm.staff).get("/clients/?q=globex", headers=htmx("directory")).content.decode()
+
+    assert "<html" not in html and html.strip().startswith('<section id="directory"')
+    assert "Globex Corp" in html and "Acme Ltd" not in html
+
+
+def test_directory_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
+    http = as_user(firm.staff)
+    one = query_count(lambda: http.get("/clients/?q=ACME"))
+    for index in range(15):
+        client = ClientFactory(code=f"ACME{index:02d}", name=f"Acme {index}")
+        PurchaseFactory(client=client, hours=Decimal("5"))
+        log(firm.staff_member, TaskFactory(project=ProjectFactory(client=client)), 30)
+
+    with django_assert_max_num_queries(one):
+        html = http.get("/clients/?q=ACME").content.decode()
+    assert "16 clients" in html
+
+
+def test_client_page_sections(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"), note="Initial block")
+    linked = TaskFactory(
+        project=firm.acme_project, name="Outage", jira_issue_key="ACME-12", jira_summary="Site down"
+    )
+    kept = log(firm.staff_member, firm.acme_task, 60, description="Kept")
+    changed = log(firm.staff_member, linked, 120)
+    update_entry(changed, EntryChanges(duration_minutes=90), by=firm.staff)
+    delete_entry(kept, by=firm.staff)
+    log(firm.staff_member, firm.acme_task, 30, description="Unbilled work")
+
+    html = as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
+
+    assert "<h1>Acme Ltd" in html
+    assert "Purchased<strong>10.00 h" in html and 'Remaining<strong class="">8.00 h' in html
+    assert "Initial block" in html
+    assert "ACME-12: Site down" in html and "1.50" in html
+    assert (
+        "Edited" in html
+        and "-30m" in html
+        and "Deleted" in html
+        and "-1h" in html
+        and "Purchase" in html
+    )
+    # Unbilled: the edited 1h 30m and the new 30m, at USD 100.00/h.
+    assert "Billable hours<strong>2.00 h" in html and "Value<strong>USD 200.00" in html
+    assert "ACME-WEB — Acme website" in html
+    assert "Add purchase" not in html  # staff may not
+
+
+def test_unbilled_card_hours_and_value_in_a_period(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 90, on=datetime.date(2026, 3, 2))
+    log(firm.staff_member, firm.acme_task, 30, on=datetime.date(2026, 4, 2))
+    http = as_user(firm.staff)
+
+    everything = http.get(f"/clients/{firm.acme.pk}/").content.decode()
+    assert "Billable hours<strong>2.00 h" in everything and "Value<strong>USD 200.00" in everything
+
+    march = http.get(
+        f"/clients/{firm.acme.pk}/?date_from=2026-03-01&date_to=2026-03-31",
+        headers=htmx("unbilled"),
+    ).content.decode()
+    assert "<html" not in march
+    assert "Billable hours<strong>1.50 h" in march and "Value<strong>USD 150.00" in march
+
+
+def test_manager_adds_a_purchase_and_balance_refreshes(firm, as_user):
+    response = as_user(firm.manager).post(
+        f"/clients/{firm.acme.pk}/purchases/",
+        {"date": "2026-03-01", "hours": "12.5", "note": "Top-up"},
+        headers=htmx("purchases"),
+    )
+
+    purchase = HourPurchase.objects.get()
+    assert (purchase.client, purchase.hours, purchase.minutes, purchase.entered_by) == (
+        firm.acme,
+        Decimal("12.5"),
+        750,
+        firm.manager,
+    )
+    assert "balanceChanged" in response["HX-Trigger"]
+    assert 'id="purchases"' in response.content.decode() and "Top-up" in response.content.decode()
+    summary = (
+        as_user(firm.manager)
+        .get(f"/clients/{firm.acme.pk}/", headers=htmx("summary"))
+        .content.decode()
+    )
+    assert "Purchased<strong>12.50 h" in summary
+
+
+def test_finance_may_add_purchases_too_and_sees_the_form(firm, as_user):
+    http = as_user(firm.finance)
+
+    assert "Add purchase" in http.get(f"/clients/{firm.acme.pk}/").content.decode()
+    response = http.post(
+        f"/clients/{firm.acme.pk}/purchases/", {"date": "2026-03-01", "hours": "-2"}
+    )
+    assert response.status_code == 302 and HourPurchase.objects.get().hours == Decimal("-2")
+
+
+def test_bad_purchase_is_named_and_nothing_is_saved(firm, as_user):
+    response = as_user(firm.manager).post(
+        f"/clients/{firm.acme.pk}/purchases/", {"date": "2026-03-01", "hours": "1.234"}
+    )
+
+    assert response.status_code == 400
+    assert "at most 2 decimals" in response.content.decode()
+    assert not HourPurchase.objects.exists()
+
+
+def test_staff_may_not_add_purchases(firm, as_user):
+    response = as_user(firm.staff).post(
+        f"/clients/{firm.acme.pk}/purchases/", {"date": "2026-03-01", "hours": "5"}
+    )
+
+    assert response.status_code == 403
+    assert not HourPurchase.objects.exists()
+
+
+def test_client_page_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    log(firm.staff_member, firm.acme_task, 30)
+    http = as_user(firm.staff)
+    one = query_count(lambda: http.get(f"/clients/{firm.acme.pk}/"))
+    for index in range(10):
+        project = ProjectFactory(client=firm.acme)
+        task = TaskFactory(project=project, jira_issue_key=f"ACME-{100 + index}")
+        entry = log(firm.staff_member, task, 30 + index)
+        update_entry(entry, EntryChanges(duration_minutes=60), by=firm.staff)
+        PurchaseFactory(client=firm.acme, hours=Decimal("1"), note=f"Block {index}")
+
+    with django_assert_max_num_queries(one):
+        html = http.get(f"/clients/{firm.acme.pk}/").content.decode()
+    assert "ACME-109" in html and "Block 9" in html
+
+
+@pytest.mark.parametrize("viewer", ["acme_user", "globex_user", "outsider"])
+def test_non_staff_get_404_on_client_pages(firm, as_user, viewer):
+    http = as_user(getattr(firm, viewer))
+
+    assert http.get("/clients/").status_code == 404
+    for client in (firm.acme, firm.globex):
+        assert http.get(f"/clients/{client.pk}/").status_code == 404
+        assert (
+            http.post(
+                f"/clients/{client.pk}/purchases/", {"date": "2026-03-01", "hours": "5"}
+            ).status_code
+            == 404
+        )
+    assert not HourPurchase.objects.exists()
+
+
+def test_unknown_client_is_404(firm, as_user):
+    assert as_user(firm.staff).get("/clients/999999/").status_code == 404
+
+
+def _invoices_card(request, client_id):
+    from django.http import HttpResponse
+
+    return HttpResponse(f"invoices of {client_id}")
+
+
+urlpatterns = [
+    path("", include("timetracking.urls")),
+    path("billing/clients/<int:client_id>/invoices-card", _invoices_card),
+]
+
+
+def test_no_invoices_placeholder_until_billing_serves_the_card(firm, as_user):
+    assert (
+        'id="invoices-card"'
+        not in as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
+    )
+
+
+@pytest.mark.urls(__name__)
+def test_invoices_card_is_loaded_from_billing_once_it_exists(firm, as_user):
+    html = as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
+
+    assert f'hx-get="/billing/clients/{firm.acme.pk}/invoices-card" hx-trigger="load"' in html
+
+
+def test_page_and_fragment_responses_vary_on_htmx_headers(firm, as_user):
+    response = as_user(firm.staff).get("/clients/")
+
+    assert "HX-Request" in response["Vary"] and "HX-Target" in response["Vary"]

@@ -1,0 +1,264 @@
+"""My Work (PRODUCT §2.3) and the timer (PRODUCT §2.4)."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import TaskFactory
+from tests.timetracking.views_support import htmx, log, query_count
+from timetracking.models import TimeEntry, Timer
+from timetracking.selectors import week_start_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _chart(html: str) -> dict:
+    return json.loads(
+        re.search(
+            r'<script id="week-chart-data" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+
+
+def test_today_total_and_entries(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 150, description="Checkout fix")
+    log(firm.staff_member, firm.internal_task, 120)
+    log(
+        firm.staff_member,
+        firm.acme_task,
+        600,
+        on=datetime.date.today() - datetime.timedelta(days=1),
+    )
+    log(firm.other_member, firm.acme_task, 60)
+
+    html = as_user(firm.staff).get("/my-work/").content.decode()
+
+    assert "4h 30m logged today" in html
+    assert "Checkout fix" in html and "Admin / Meetings" in html
+    assert html.count('<tr id="entry-') == 2
+    assert (
+        '<a class="button" href="/log-time/?next=/my-work/" hx-get="/log-time/?next=/my-work/" hx-target="#dialog-slot" hx-swap="innerHTML">Log time</a>'
+        in html
+    )
+
+
+def test_another_day_through_day_parameter(firm, as_user):
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    log(firm.staff_member, firm.acme_task, 45, on=yesterday)
+
+    html = as_user(firm.staff).get(f"/my-work/?day={yesterday.isoformat()}").content.decode()
+
+    assert f"45m logged on {yesterday:%a} {yesterday.day}" in html
+
+
+def test_bad_day_is_named_and_today_shown(firm, as_user):
+    html = as_user(firm.staff).get("/my-work/?day=yesterday").content.decode()
+
+    assert "Day &#x27;yesterday&#x27; is not a date" in html and "logged today" in html
+
+
+def test_week_chart_data_billable_vs_non_billable_and_target(firm, as_user):
+    monday = week_start_of(datetime.date.today())
+    log(firm.staff_member, firm.acme_task, 90, on=monday)
+    log(firm.staff_member, firm.internal_task, 30, on=monday)
+    log(
+        firm.staff_member,
+        firm.acme_task,
+        60,
+        on=monday + datetime.timedelta(days=2),
+        billable=False,
+    )
+
+    html = as_user(firm.staff).get("/my-work/").content.decode()
+    chart = _chart(html)
+
+    assert chart["billable"][0] == 1.5 and chart["non_billable"][0] == 0.5
+    assert chart["billable"][2] == 0 and chart["non_billable"][2] == 1.0
+    # 40 h a week over 5 working days; none on the weekend.
+    assert chart["target"] == [8.0] * 5 + [None, None]
+    assert "3h of 40h target" in html
+    assert "vendor/chart.umd.min.js" in html and "js/charts.js" in html
+
+
+def test_breakdown_by_project_with_drill_down_to_tasks(firm, as_user):
+    today = datetime.date.today()
+    second_task = TaskFactory(project=firm.acme_project, name="Release")
+    log(firm.staff_member, firm.acme_task, 60, on=today)
+    log(firm.staff_member, second_task, 30, on=today)
+    log(firm.staff_member, firm.globex_task, 45, on=today)
+    http = as_user(firm.staff)
+
+    html = http.get("/my-work/").content.decode()
+    assert "ACME-WEB — Acme website" in html and "GLX-OPS — Globex ops" in html
+    assert f"period=this_week&amp;project={firm.acme_project.pk}" in html
+
+    drill = http.get(
+        f"/my-work/?period=this_week&project={firm.acme_project.pk}", headers=htmx("breakdown")
+    )
+    fragment = drill.content.decode()
+    assert "<html" not in fragment and 'id="breakdown"' in fragment
+    assert "hours by task" in fragment and "Release" in fragment and "Checkout bug" in fragment
+    assert "Server patching" not in fragment
+
+
+def test_kpis_for_a_custom_period(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 180, on=datetime.date(2026, 3, 2))  # Monday
+    log(firm.staff_member, firm.internal_task, 60, on=datetime.date(2026, 3, 3))
+
+    html = (
+        as_user(firm.staff)
+        .get("/my-work/?period=custom&date_from=2026-03-02&date_to=2026-03-08")
+        .content.decode()
+    )
+
+    assert "Utilization<strong>75.0%" in html
+    assert "Billable hours<strong>3h</strong>" in html
+    # 4 h over the 5 working days of that week.
+    assert "Average per working day<strong>48m</strong>" in html and "over 5 working days" in html
+
+
+def test_custom_period_needs_both_dates(firm, as_user):
+    html = as_user(firm.staff).get("/my-work/?period=custom&date_from=2026-03-02").content.decode()
+
+    assert "A custom period needs both dates" in html
+
+
+def test_dashboard_fragment_for_htmx_refresh(firm, as_user):
+    response = as_user(firm.staff).get("/my-work/", headers=htmx("dashboard"))
+
+    html = response.content.decode()
+    assert "<html" not in html and html.strip().startswith('<div id="dashboard"')
+    assert 'hx-trigger="entrySaved from:body"' in html
+
+
+def test_user_without_member_sees_an_explanation(firm, as_user):
+    html = as_user(firm.finance).get("/my-work/").content.decode()
+
+    assert "not set up as a member" in html
+
+
+def test_query_count_does_not_grow_with_entries(firm, as_user, django_assert_max_num_queries):
+    http = as_user(firm.staff)
+    log(firm.staff_member, firm.acme_task, 30)
+    one_row = query_count(lambda: http.get("/my-work/"))
+    for index in range(12):
+        task = TaskFactory(project=firm.globex_project if index % 2 else firm.acme_project)
+        log(firm.staff_member, task, 15 + index)
+        log(
+            firm.staff_member,
+            task,
+            20,
+            on=datetime.date.today() - datetime.timedelta(days=1 + index % 5),
+        )
+
+    with django_assert_max_num_queries(one_row):
+        response = http.get("/my-work/")
+    assert response.content.decode().count('<tr id="entry-') == 13
+
+
+# --- Timer -------------------------------------------------------------------------------------
+
+
+def test_start_timer_shows_it_running_and_it_survives_reload(firm, as_user):
+    http = as_user(firm.staff)
+
+    response = http.post(
+        "/timer/start/",
+        {"task": firm.acme_task.pk, "description": "Pairing"},
+        headers=htmx("timer"),
+    )
+    assert response.status_code == 200
+    assert "Running on" in response.content.decode() and "Stop timer" in response.content.decode()
+    timer = Timer.objects.get(member=firm.staff_member)
+    assert timer.task == firm.acme_task and timer.description == "Pairing"
+
+    reloaded = http.get("/my-work/").content.decode()
+    assert "Running on" in reloaded and "data-elapsed-seconds" in reloaded
+
+
+def test_only_one_running_timer_per_member(firm, as_user):
+    http = as_user(firm.staff)
+    http.post("/timer/start/", {"task": firm.acme_task.pk})
+
+    response = http.post("/timer/start/", {"task": firm.globex_task.pk}, headers=htmx("timer"))
+
+    assert "already running on Checkout bug" in response.content.decode()
+    assert Timer.objects.get(member=firm.staff_member).task == firm.acme_task
+
+
+def test_stop_writes_an_ordinary_entry_of_the_elapsed_minutes(firm, as_user):
+    Timer.objects.create(
+        member=firm.staff_member,
+        task=firm.acme_task,
+        description="Timed",
+        started_at=timezone.now() - datetime.timedelta(minutes=42, seconds=20),
+    )
+
+    response = as_user(firm.staff).post("/timer/stop/", headers=htmx("timer"))
+
+    entry = TimeEntry.objects.get()
+    assert (
+        entry.duration_minutes == 42 and entry.description == "Timed" and entry.source == "manual"
+    )
+    assert entry.billing_rate is not None and entry.start_time is not None
+    assert not Timer.objects.exists()
+    assert "entrySaved" in response["HX-Trigger"]
+    assert "Logged 42m on Checkout bug from the timer" in response.content.decode()
+
+
+def test_stop_right_away_logs_at_least_a_minute(firm, as_user):
+    http = as_user(firm.staff)
+    http.post("/timer/start/", {"task": firm.acme_task.pk})
+
+    http.post("/timer/stop/")
+
+    assert TimeEntry.objects.get().duration_minutes == 1
+
+
+def test_stop_over_24_hours_is_refused_and_can_be_discarded(firm, as_user):
+    Timer.objects.create(
+        member=firm.staff_member,
+        task=firm.acme_task,
+        started_at=timezone.now() - datetime.timedelta(hours=30),
+    )
+    http = as_user(firm.staff)
+
+    refused = http.post("/timer/stop/", headers=htmx("timer")).content.decode()
+    assert "more than 24 hours" in refused
+    assert Timer.objects.exists() and not TimeEntry.objects.exists()
+
+    http.post("/timer/discard/")
+    assert not Timer.objects.exists() and not TimeEntry.objects.exists()
+
+
+def test_stop_without_timer_is_explained(firm, as_user):
+    response = as_user(firm.staff).post("/timer/stop/", headers=htmx("timer"))
+
+    assert "No timer is running" in response.content.decode()
+
+
+def test_timer_without_javascript_redirects_back(firm, as_user):
+    response = as_user(firm.staff).post(
+        "/timer/start/", {"task": firm.acme_task.pk, "next": f"/tasks/{firm.acme_task.pk}/"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/tasks/{firm.acme_task.pk}/"
+
+
+@pytest.mark.parametrize("viewer", ["acme_user", "globex_user", "outsider"])
+def test_non_staff_get_404_on_my_work_and_timer(firm, as_user, viewer):
+    http = as_user(getattr(firm, viewer))
+
+    assert http.get("/my-work/").status_code == 404
+    assert http.post("/timer/start/", {"task": firm.acme_task.pk}).status_code == 404
+    assert http.post("/timer/stop/").status_code == 404
+    assert not Timer.objects.exists()
+
+
+def test_anonymous_is_sent_to_login(db, client):
+    response = client.get("/my-work/")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")

@@ -1,0 +1,210 @@
+"""Project page (seed 001's time summary, completion warning) and task page."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from clients.models import Project
+from tests.factories import MemberFactory, RateFactory, TaskFactory, make_user
+from tests.timetracking.views_support import htmx, invoice_and_lock, log, query_count
+
+pytestmark = pytest.mark.django_db
+
+
+def test_project_time_summary_totals_value_and_members(firm, as_user):
+    firm.acme_project.budget_hours = Decimal("10")
+    firm.acme_project.budget_amount = Decimal("1000")
+    firm.acme_project.save()
+    RateFactory(member=firm.staff_member, project=firm.acme_project, rate=Decimal("150.00"))
+    second = TaskFactory(project=firm.acme_project, name="Release")
+    log(firm.staff_member, firm.acme_task, 90)
+    log(firm.staff_member, second, 60, billable=False)
+    log(firm.other_member, firm.acme_task, 30)
+
+    html = as_user(firm.staff).get(f"/projects/{firm.acme_project.pk}/").content.decode()
+
+    assert "Total<strong>3.00 h" in html
+    assert "Billable<strong>2.00 h" in html and "Non-billable<strong>1.00 h" in html
+    # 1.5 h × 150 + 0.5 h × 100
+    assert "Billable value<strong>USD 275.00" in html
+    assert "3.00 of 10.00 h (30%)" in html and '<progress class="wide" max="100" value="30"' in html
+    assert "USD 275.00 of 1000.00 (28%)" in html
+    assert "<details>" in html and "<summary>" in html
+    staff_row = html[html.index(f"<summary>{firm.staff_member.display_name}</summary>") :]
+    assert (
+        "Release" in staff_row.split("</details>")[0]
+        and "225.00" in staff_row.split("</details>")[0]
+    )
+    assert '<a class="button" href="/log-time/?project=' in html
+
+
+def test_project_summary_counts_entries_without_a_rate(firm, as_user):
+    log(firm.manager_member, firm.acme_task, 60)
+
+    html = as_user(firm.staff).get(f"/projects/{firm.acme_project.pk}/").content.decode()
+
+    assert "Billable value<strong>USD 0.00" in html and "1 billable entry has no rate" in html
+
+
+def test_summary_fragment_refreshes_after_logging(firm, as_user):
+    response = as_user(firm.staff).get(
+        f"/projects/{firm.acme_project.pk}/", headers=htmx("summary")
+    )
+
+    html = response.content.decode()
+    assert "<html" not in html and 'hx-trigger="entrySaved from:body"' in html
+
+
+def test_mark_complete_warns_about_unbilled_time_then_confirms(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 90)
+    http = as_user(firm.manager)
+
+    warning = http.post(
+        f"/projects/{firm.acme_project.pk}/status/", {"status": "complete"}, headers=htmx("status")
+    )
+    html = warning.content.decode()
+    assert (
+        "still has 1 unbilled entry (1.50 billable hours)" in html
+        and "Mark complete anyway" in html
+    )
+    firm.acme_project.refresh_from_db()
+    assert firm.acme_project.status == "active"
+
+    done = http.post(
+        f"/projects/{firm.acme_project.pk}/status/",
+        {"status": "complete", "confirm": "on"},
+        headers=htmx("status"),
+    )
+    assert "Status: Complete" in done.content.decode()
+    assert Project.objects.get(pk=firm.acme_project.pk).status == "complete"
+
+
+def test_mark_complete_without_unbilled_time_needs_no_confirmation(firm, as_user):
+    entry = log(firm.staff_member, firm.acme_task, 90)
+    invoice_and_lock(firm.acme, [entry])
+    log(firm.staff_member, firm.acme_task, 30, billable=False)
+
+    response = as_user(firm.manager).post(
+        f"/projects/{firm.acme_project.pk}/status/", {"status": "complete"}
+    )
+
+    assert response.status_code == 302
+    assert Project.objects.get(pk=firm.acme_project.pk).status == "complete"
+
+
+def test_reopen_and_bad_status(firm, as_user):
+    firm.acme_project.status = "complete"
+    firm.acme_project.save()
+    http = as_user(firm.manager)
+
+    http.post(f"/projects/{firm.acme_project.pk}/status/", {"status": "active"})
+    assert Project.objects.get(pk=firm.acme_project.pk).status == "active"
+    bad = http.post(f"/projects/{firm.acme_project.pk}/status/", {"status": "done"})
+    assert bad.status_code == 400 and "complete or active" in bad.content.decode()
+
+
+def test_staff_cannot_change_project_status(firm, as_user):
+    http = as_user(firm.staff)
+
+    assert "Mark complete" not in http.get(f"/projects/{firm.acme_project.pk}/").content.decode()
+    assert (
+        http.post(
+            f"/projects/{firm.acme_project.pk}/status/", {"status": "complete", "confirm": "on"}
+        ).status_code
+        == 403
+    )
+    assert Project.objects.get(pk=firm.acme_project.pk).status == "active"
+
+
+def test_project_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
+    log(firm.staff_member, firm.acme_task, 30)
+    http = as_user(firm.staff)
+    one = query_count(lambda: http.get(f"/projects/{firm.acme_project.pk}/"))
+    for index in range(8):
+        member = MemberFactory(user=make_user(f"dev{index}"))
+        RateFactory(member=member, rate=Decimal(90 + index))
+        task = TaskFactory(project=firm.acme_project)
+        log(member, task, 30 + index)
+        log(member, firm.acme_task, 15)
+
+    with django_assert_max_num_queries(one):
+        html = http.get(f"/projects/{firm.acme_project.pk}/").content.decode()
+    assert html.count("<details>") == 9
+
+
+# --- Task page ---------------------------------------------------------------------------------
+
+
+def test_task_page_lists_entries_with_actions_and_log_time(firm, as_user):
+    mine = log(firm.staff_member, firm.acme_task, 60, description="Mine")
+    theirs = log(firm.other_member, firm.acme_task, 30, description="Theirs")
+    locked = log(firm.staff_member, firm.acme_task, 15, description="Billed")
+    invoice_and_lock(firm.acme, [locked])
+
+    html = as_user(firm.staff).get(f"/tasks/{firm.acme_task.pk}/").content.decode()
+
+    assert "Mine" in html and "Theirs" in html
+    assert f"/entries/{mine.pk}/edit/" in html and f"/entries/{mine.pk}/delete/" in html
+    assert f"/entries/{theirs.pk}/edit/" not in html
+    assert f"/entries/{locked.pk}/edit/" in html and f"/entries/{locked.pk}/delete/" not in html
+    assert "Invoiced" in html
+    assert (
+        f'href="/log-time/?task={firm.acme_task.pk}&amp;next=' in html and ">Log time</a>" in html
+    )
+    assert "Start timer" in html
+
+
+def test_task_page_entries_fragment_and_pagination(firm, as_user):
+    for day in range(55):
+        log(
+            firm.staff_member,
+            firm.acme_task,
+            15,
+            on=datetime.date(2026, 1, 1) + datetime.timedelta(days=day),
+        )
+    http = as_user(firm.staff)
+
+    first = http.get(f"/tasks/{firm.acme_task.pk}/", headers=htmx("entries")).content.decode()
+    assert "<html" not in first and first.count('<tr id="entry-') == 50 and "Page 1 of 2" in first
+    assert (
+        http.get(f"/tasks/{firm.acme_task.pk}/?page=2").content.decode().count('<tr id="entry-')
+        == 5
+    )
+
+
+def test_task_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
+    log(firm.staff_member, firm.acme_task, 30)
+    http = as_user(firm.staff)
+    one = query_count(lambda: http.get(f"/tasks/{firm.acme_task.pk}/"))
+    for index in range(10):
+        log(firm.other_member if index % 2 else firm.staff_member, firm.acme_task, 20 + index)
+
+    with django_assert_max_num_queries(one):
+        html = http.get(f"/tasks/{firm.acme_task.pk}/").content.decode()
+    assert html.count('<tr id="entry-') == 11
+
+
+@pytest.mark.parametrize("viewer", ["acme_user", "globex_user", "outsider"])
+def test_non_staff_get_404_on_projects_and_tasks_of_any_client(firm, as_user, viewer):
+    http = as_user(getattr(firm, viewer))
+
+    for project in (firm.acme_project, firm.globex_project, firm.internal_project):
+        assert http.get(f"/projects/{project.pk}/").status_code == 404
+        assert (
+            http.post(
+                f"/projects/{project.pk}/status/", {"status": "complete", "confirm": "on"}
+            ).status_code
+            == 404
+        )
+    for task in (firm.acme_task, firm.globex_task, firm.internal_task):
+        assert http.get(f"/tasks/{task.pk}/").status_code == 404
+    assert not Project.objects.filter(status="complete").exists()
+
+
+def test_unknown_project_and_task_are_404(firm, as_user):
+    http = as_user(firm.staff)
+
+    assert http.get("/projects/999999/").status_code == 404
+    assert http.get("/tasks/999999/").status_code == 404
+    assert http.get("/my-work/?project=999999").status_code == 404

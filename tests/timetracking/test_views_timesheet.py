@@ -1,0 +1,212 @@
+"""The weekly timesheet (PRODUCT §2.5): tasks × days, inline cells, totals, weeks, copied rows."""
+
+import datetime
+
+import pytest
+
+from tests.factories import TaskFactory
+from tests.timetracking.views_support import htmx, invoice_and_lock, log, query_count
+from timetracking.models import Source, TimeEntry
+
+pytestmark = pytest.mark.django_db
+
+WEEK = "2026-W10"  # Monday 2 March 2026
+MONDAY = datetime.date(2026, 3, 2)
+
+
+def _cell(task, day):
+    return f"cell-{task.pk}-{day.isoformat()}"
+
+
+def test_grid_has_rows_cells_and_totals(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 90, on=MONDAY)
+    log(firm.staff_member, firm.acme_task, 30, on=MONDAY + datetime.timedelta(days=1))
+    log(firm.staff_member, firm.globex_task, 60, on=MONDAY)
+    log(
+        firm.staff_member, firm.globex_task, 60, on=MONDAY + datetime.timedelta(days=7)
+    )  # next week
+
+    html = as_user(firm.staff).get(f"/timesheet/?week={WEEK}").content.decode()
+
+    assert "2026-W10: Mon 2 Mar – Sun 8 Mar 2026" in html
+    assert f'id="{_cell(firm.acme_task, MONDAY)}"' in html and 'value="1h 30m"' in html
+    assert f'<td id="row-total-{firm.acme_task.pk}" class="num total">2h</td>' in html
+    assert '<td id="day-total-2026-03-02" class="num total">2h 30m</td>' in html
+    assert '<td id="week-total" class="num total">3h</td>' in html
+    assert "?week=2026-W09" in html and "?week=2026-W11" in html
+
+
+def test_cell_creates_updates_and_deletes_its_entry(firm, as_user):
+    http = as_user(firm.staff)
+    cell = _cell(firm.acme_task, MONDAY)
+    data = {"task": firm.acme_task.pk, "date": "2026-03-02"}
+
+    created = http.post("/timesheet/cell/", {**data, cell: "1:15"}, headers=htmx(f"td-{cell}"))
+    entry = TimeEntry.objects.get()
+    assert (
+        entry.duration_minutes == 75 and entry.date == MONDAY and entry.member == firm.staff_member
+    )
+    fragment = created.content.decode()
+    assert fragment.strip().startswith(f'<td id="td-{cell}"') and 'value="1h 15m"' in fragment
+    assert 'id="week-total" class="num total" hx-swap-oob="true">1h 15m' in fragment
+    assert "entrySaved" in created["HX-Trigger"]
+
+    http.post("/timesheet/cell/", {**data, cell: "2.5h"})
+    entry.refresh_from_db()
+    assert entry.duration_minutes == 150
+
+    http.post("/timesheet/cell/", {**data, cell: ""})
+    assert not TimeEntry.objects.exists()
+
+
+def test_bad_cell_value_is_named_and_kept(firm, as_user):
+    cell = _cell(firm.acme_task, MONDAY)
+
+    response = as_user(firm.staff).post(
+        "/timesheet/cell/", {"task": firm.acme_task.pk, "date": "2026-03-02", cell: "abc"}
+    )
+
+    html = response.content.decode()
+    assert "Duration &#x27;abc&#x27; is not understood" in html and 'value="abc"' in html
+    assert 'aria-invalid="true"' in html
+    assert not TimeEntry.objects.exists()
+    assert "HX-Trigger" not in response
+
+
+def test_cells_with_several_locked_or_synced_entries_are_read_only(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 30, on=MONDAY)
+    log(firm.staff_member, firm.acme_task, 30, on=MONDAY)
+    locked = log(firm.staff_member, firm.globex_task, 60, on=MONDAY)
+    invoice_and_lock(firm.globex, [locked])
+    log(
+        firm.staff_member,
+        firm.internal_task,
+        60,
+        on=MONDAY,
+        source=Source.TEMPO,
+        tempo_worklog_id="7",
+    )
+    http = as_user(firm.staff)
+
+    html = http.get(f"/timesheet/?week={WEEK}").content.decode()
+    for task in (firm.acme_task, firm.globex_task, firm.internal_task):
+        assert f'id="{_cell(task, MONDAY)}"' not in html
+    assert html.count('href="/my-work/?day=2026-03-02"') == 3
+
+    refused = http.post(
+        "/timesheet/cell/",
+        {"task": firm.acme_task.pk, "date": "2026-03-02", _cell(firm.acme_task, MONDAY): "2h"},
+    )
+    assert "has several entries" in refused.content.decode()
+    refused = http.post(
+        "/timesheet/cell/",
+        {"task": firm.globex_task.pk, "date": "2026-03-02", _cell(firm.globex_task, MONDAY): "2h"},
+    )
+    assert "locked" in refused.content.decode()
+    locked.refresh_from_db()
+    assert locked.duration_minutes == 60
+
+
+def test_full_form_post_saves_changed_cells_without_javascript(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 60, on=MONDAY)
+    tuesday = MONDAY + datetime.timedelta(days=1)
+
+    response = as_user(firm.staff).post(
+        f"/timesheet/?week={WEEK}",
+        {_cell(firm.acme_task, MONDAY): "1h", _cell(firm.acme_task, tuesday): "45m"},
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/timesheet/?week={WEEK}"
+    assert sorted(TimeEntry.objects.values_list("date", "duration_minutes")) == [
+        (MONDAY, 60),
+        (tuesday, 45),
+    ]
+
+
+def test_full_form_post_reports_bad_cells(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 60, on=MONDAY)
+
+    response = as_user(firm.staff).post(
+        f"/timesheet/?week={WEEK}", {_cell(firm.acme_task, MONDAY): "0"}
+    )
+
+    assert response.status_code == 400
+    assert "is zero" in response.content.decode()
+    assert TimeEntry.objects.get().duration_minutes == 60
+
+
+def test_copy_last_weeks_rows_adds_rows_not_hours(firm, as_user):
+    log(firm.staff_member, firm.acme_task, 60, on=MONDAY - datetime.timedelta(days=3))
+    http = as_user(firm.staff)
+
+    response = http.post("/timesheet/copy-rows/", {"week": WEEK})
+
+    assert response["Location"] == f"/timesheet/?week={WEEK}"
+    html = http.get(f"/timesheet/?week={WEEK}").content.decode()
+    assert f'id="{_cell(firm.acme_task, MONDAY)}"' in html
+    assert '<td id="week-total" class="num total">0h</td>' in html
+    assert TimeEntry.objects.count() == 1
+
+
+def test_add_row_for_a_task(firm, as_user):
+    http = as_user(firm.staff)
+
+    http.post("/timesheet/add-row/", {"week": WEEK, "task": firm.globex_task.pk})
+
+    assert (
+        f'id="{_cell(firm.globex_task, MONDAY)}"'
+        in http.get(f"/timesheet/?week={WEEK}").content.decode()
+    )
+
+
+def test_bad_week_is_named_and_this_week_shown(firm, as_user):
+    html = as_user(firm.staff).get("/timesheet/?week=2026-W99").content.decode()
+
+    assert "Week &#x27;2026-W99&#x27; does not exist" in html and "e.g. 2026-W45" in html
+    assert "<table" in html
+
+
+def test_grid_fragment_for_htmx(firm, as_user):
+    html = (
+        as_user(firm.staff).get(f"/timesheet/?week={WEEK}", headers=htmx("grid")).content.decode()
+    )
+
+    assert "<html" not in html and html.strip().startswith('<table id="grid"')
+
+
+def test_query_count_does_not_grow_with_rows(firm, as_user, django_assert_max_num_queries):
+    http = as_user(firm.staff)
+    log(firm.staff_member, firm.acme_task, 30, on=MONDAY)
+    one_row = query_count(lambda: http.get(f"/timesheet/?week={WEEK}"))
+    for index in range(10):
+        task = TaskFactory(project=firm.acme_project)
+        for offset in range(index % 7 + 1):
+            log(firm.staff_member, task, 30, on=MONDAY + datetime.timedelta(days=offset))
+
+    with django_assert_max_num_queries(one_row):
+        html = http.get(f"/timesheet/?week={WEEK}").content.decode()
+    assert html.count('<th scope="row"><a href="/tasks/') == 11
+
+
+@pytest.mark.parametrize("viewer", ["acme_user", "outsider"])
+def test_non_staff_get_404(firm, as_user, viewer):
+    http = as_user(getattr(firm, viewer))
+
+    assert http.get("/timesheet/").status_code == 404
+    assert (
+        http.post(
+            "/timesheet/cell/", {"task": firm.acme_task.pk, "date": "2026-03-02", "duration": "1h"}
+        ).status_code
+        == 404
+    )
+    assert http.post("/timesheet/copy-rows/", {"week": WEEK}).status_code == 404
+    assert not TimeEntry.objects.exists()
+
+
+def test_cell_of_an_unknown_task_is_404(firm, as_user):
+    assert (
+        as_user(firm.staff)
+        .post("/timesheet/cell/", {"task": 999999, "date": "2026-03-02"})
+        .status_code
+        == 404
+    )

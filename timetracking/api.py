@@ -1,0 +1,561 @@
+"""JSON API of the timetracking layer (INTERFACES §3): client summaries and hour banks,
+unbilled time, and time entries. Thin: reads come from selectors, writes from services."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import StrictInt
+
+from clients.api_utils import (
+    READ_ERRORS,
+    READER_AUTH,
+    STAFF_AUTH,
+    WRITE_ERRORS,
+    ApiInputError,
+    Id,
+    PageQuery,
+    Text,
+    api_user,
+    bad_input,
+    datetime_text,
+    hours_number,
+    money_text,
+    paginate,
+    paginated,
+    time_text,
+)
+from clients.models import Client
+from clients.roles import has_role
+from clients.selectors import get_client_for_user, visible_clients, visible_tasks
+from clients.units import minutes_value
+
+from .balances import balance_of, with_balances
+from .durations import ACCEPTED_EXAMPLE, DurationError, parse_duration
+from .models import EntryStatus, Member, TimeEntry
+from .selectors import (
+    can_change_entry,
+    consumption_history,
+    entries_with_status,
+    get_entry_for_user,
+    member_for_user,
+    request_breakdown,
+    unbilled_time,
+    visible_entries,
+)
+from .services import EntryChanges, create_entry, delete_entry, update_entry
+
+router = Router()
+
+
+# --- Clients: summaries and hour banks -------------------------------------------------------
+
+
+class ClientSummaryOut(Schema):
+    id: int
+    code: str
+    name: str
+    currency: str
+    purchased_hours: float
+    consumed_hours: float
+    remaining_hours: float
+    purchased_minutes: int
+    consumed_minutes: int
+    remaining_minutes: int
+    at_risk: bool
+    runout_date: dt.date | None
+
+
+class RequestOut(Schema):
+    task_id: int
+    jira_issue_key: str | None
+    summary: str
+    minutes: int
+    hours: float
+
+
+class HistoryOut(Schema):
+    at: str = Field(description="ISO 8601 UTC, e.g. 2026-03-02T14:05:00Z")
+    kind: Literal["created", "updated", "deleted", "purchase", "adjustment"]
+    entry_id: int | None
+    minutes_delta: int
+    description: str
+
+
+class ClientHoursOut(ClientSummaryOut):
+    requests: list[RequestOut]
+    history: list[HistoryOut]
+
+
+def client_summary(client: Client) -> dict:
+    balance = balance_of(client)
+    return {
+        "id": client.pk,
+        "code": client.code,
+        "name": client.name,
+        "currency": client.currency,
+        "purchased_hours": hours_number(balance.purchased_minutes),
+        "consumed_hours": hours_number(balance.consumed_minutes),
+        "remaining_hours": hours_number(balance.remaining_minutes),
+        "purchased_minutes": balance.purchased_minutes,
+        "consumed_minutes": balance.consumed_minutes,
+        "remaining_minutes": balance.remaining_minutes,
+        "at_risk": balance.at_risk,
+        "runout_date": balance.runout_date,
+    }
+
+
+@router.get(
+    "/clients",
+    response={200: paginated(ClientSummaryOut), **READ_ERRORS},
+    auth=READER_AUTH,
+    tags=["clients"],
+)
+def list_clients(request: HttpRequest, paging: Query[PageQuery]):
+    """Client summaries with hour-bank balances, ordered by code (client users: their own)."""
+    user = api_user(request)
+    clients = with_balances(visible_clients(user)).order_by("code", "id")
+    return paginate(request, clients, paging, client_summary)
+
+
+@router.get(
+    "/clients/{id}",
+    response={200: ClientSummaryOut, **READ_ERRORS},
+    auth=READER_AUTH,
+    tags=["clients"],
+)
+def get_client(request: HttpRequest, id: int):
+    user = api_user(request)
+    return client_summary(get_client_for_user(user, id))
+
+
+@router.get(
+    "/clients/{id}/hours",
+    response={200: ClientHoursOut, **READ_ERRORS},
+    auth=READER_AUTH,
+    tags=["clients"],
+)
+def client_hours(request: HttpRequest, id: int):
+    """Summary, per-request breakdown and the latest 100 hour-bank changes, newest first."""
+    user = api_user(request)
+    client = get_client_for_user(user, id)
+    requests = [
+        {
+            "task_id": row.task_id,
+            "jira_issue_key": row.jira_issue_key,
+            "summary": row.summary,
+            "minutes": row.minutes,
+            "hours": hours_number(row.minutes),
+        }
+        for row in request_breakdown(client)
+    ]
+    history = [
+        {
+            "at": datetime_text(row.at),
+            "kind": row.kind,
+            "entry_id": row.entry_id,
+            "minutes_delta": row.minutes_delta,
+            "description": row.description,
+        }
+        for row in consumption_history(client, limit=100)
+    ]
+    return {**client_summary(client), "requests": requests, "history": history}
+
+
+# --- Unbilled time (seed 001) ----------------------------------------------------------------
+
+
+class PeriodQuery(Schema):
+    date_from: dt.date | None = Field(
+        None, alias="from", description="First day, inclusive (YYYY-MM-DD)"
+    )
+    date_to: dt.date | None = Field(
+        None, alias="to", description="Last day, inclusive (YYYY-MM-DD)"
+    )
+
+
+class UnbilledEntryOut(Schema):
+    id: int
+    date: dt.date
+    member: str
+    task: str
+    jira_issue_key: str | None
+    minutes: int
+    billable_minutes: int
+    rate: str | None
+    value: str | None
+
+
+class UnbilledProjectOut(Schema):
+    project_id: int
+    name: str
+    minutes: int
+    billable_minutes: int
+    value: str
+    entries: list[UnbilledEntryOut]
+
+
+class UnbilledTimeOut(Schema):
+    client_id: int
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    currency: str
+    total_minutes: int
+    total_billable_minutes: int
+    total_value: str
+    projects: list[UnbilledProjectOut]
+
+
+def _check_period(period: PeriodQuery) -> None:
+    if period.date_from and period.date_to and period.date_from > period.date_to:
+        raise bad_input(
+            "to",
+            f"'to' ({period.date_to}) is before 'from' ({period.date_from}); e.g. from=2026-03-01&to=2026-03-31.",
+        )
+
+
+@router.get(
+    "/clients/{id}/unbilled-time",
+    response={200: UnbilledTimeOut, **READ_ERRORS},
+    by_alias=True,
+    auth=STAFF_AUTH,
+    tags=["clients"],
+)
+def client_unbilled_time(request: HttpRequest, id: int, period: Query[PeriodQuery]):
+    """Billable entries on no invoice, grouped by project; values at each entry's rate snapshot
+    (`rate`/`value` null without a rate, and then not in the totals)."""
+    user = api_user(request)
+    _check_period(period)
+    client = get_client_for_user(user, id)
+    unbilled = unbilled_time(client, period.date_from, period.date_to)
+    return {
+        "client_id": client.pk,
+        "from": unbilled.date_from,
+        "to": unbilled.date_to,
+        "currency": client.currency,
+        "total_minutes": unbilled.total_minutes,
+        "total_billable_minutes": unbilled.total_billable_minutes,
+        "total_value": money_text(unbilled.total_value),
+        "projects": [
+            {
+                "project_id": project.project_id,
+                "name": project.name,
+                "minutes": project.minutes,
+                "billable_minutes": project.billable_minutes,
+                "value": money_text(project.value),
+                "entries": [
+                    {
+                        "id": row.entry.pk,
+                        "date": row.entry.date,
+                        "member": row.entry.member.user.username,
+                        "task": row.entry.task.name,
+                        "jira_issue_key": row.entry.task.jira_issue_key,
+                        "minutes": row.entry.duration_minutes,
+                        "billable_minutes": row.entry.billable_minutes,
+                        "rate": money_text(row.entry.billing_rate),
+                        "value": money_text(row.value),
+                    }
+                    for row in project.entries
+                ],
+            }
+            for project in unbilled.projects
+        ],
+    }
+
+
+# --- Time entries ----------------------------------------------------------------------------
+
+
+class EntryOut(Schema):
+    id: int
+    task_id: int
+    project_id: int
+    client_id: int
+    member: str = Field(description="The member's username")
+    date: dt.date
+    start_time: str | None = Field(description="HH:MM, the worker's local time")
+    duration_minutes: int
+    billable: bool
+    billable_minutes: int
+    description: str
+    billing_rate: str | None
+    billing_currency: str | None
+    cost_rate: str | None = Field(description="null below the finance role")
+    cost_currency: str | None = Field(description="null below the finance role")
+    billable_value: str | None
+    cost_value: str | None = Field(description="null below the finance role")
+    source: Literal["manual", "jira", "tempo", "field"]
+    external_id: str | None
+    invoice_id: int | None
+    status: Literal["non_billable", "unbilled", "billed", "invoiced"]
+    locked: bool
+
+
+def entry_json(entry: TimeEntry, *, show_cost: bool) -> dict:
+    has_rate = entry.billing_rate is not None
+    has_cost = show_cost and entry.cost_rate is not None
+    return {
+        "id": entry.pk,
+        "task_id": entry.task_id,
+        "project_id": entry.task.project_id,
+        "client_id": entry.task.project.client_id,
+        "member": entry.member.user.username,
+        "date": entry.date,
+        "start_time": time_text(entry.start_time),
+        "duration_minutes": entry.duration_minutes,
+        "billable": entry.billable,
+        "billable_minutes": entry.billable_minutes,
+        "description": entry.description,
+        "billing_rate": money_text(entry.billing_rate),
+        "billing_currency": entry.billing_currency if has_rate else None,
+        "cost_rate": money_text(entry.cost_rate) if has_cost else None,
+        "cost_currency": entry.cost_currency if has_cost else None,
+        "billable_value": money_text(minutes_value(entry.billable_minutes, entry.billing_rate)),
+        "cost_value": money_text(minutes_value(entry.duration_minutes, entry.cost_rate))
+        if has_cost
+        else None,
+        "source": entry.source,
+        "external_id": entry.external_id,
+        "invoice_id": entry.invoice_id,
+        "status": entry.status,
+        "locked": entry.locked,
+    }
+
+
+def _entry_serializer(user):
+    show_cost = has_role(user, "finance")
+    return lambda entry: entry_json(entry, show_cost=show_cost)
+
+
+class StatusFilter(StrEnum):
+    unbilled = EntryStatus.UNBILLED.value
+    billed = EntryStatus.BILLED.value
+    invoiced = EntryStatus.INVOICED.value
+    non_billable = EntryStatus.NON_BILLABLE.value
+
+
+class EntryFilters(PeriodQuery):
+    client: Id | None = Field(None, description="Client id")
+    project: Id | None = Field(None, description="Project id")
+    member: Text | None = Field(None, description="A member's username")
+    status: StatusFilter | None = None
+
+
+def _member_by_username(username: str, field: str = "member") -> Member:
+    member = Member.objects.select_related("user").filter(user__username=username).first()
+    if member is None:
+        raise bad_input(
+            field,
+            f"No member has the username {username!r}; use a member's login name, e.g. 'alice'.",
+        )
+    return member
+
+
+@router.get(
+    "/time-entries",
+    response={200: paginated(EntryOut), **READ_ERRORS},
+    auth=STAFF_AUTH,
+    tags=["time entries"],
+)
+def list_entries(request: HttpRequest, filters: Query[EntryFilters], paging: Query[PageQuery]):
+    """Time entries, newest date first; `from`/`to` inclusive, `member` a username."""
+    user = api_user(request)
+    _check_period(filters)
+    entries = visible_entries(user)
+    if filters.client is not None:
+        entries = entries.filter(task__project__client_id=filters.client)
+    if filters.project is not None:
+        entries = entries.filter(task__project_id=filters.project)
+    if filters.member is not None:
+        entries = entries.filter(member=_member_by_username(filters.member))
+    if filters.date_from is not None:
+        entries = entries.filter(date__gte=filters.date_from)
+    if filters.date_to is not None:
+        entries = entries.filter(date__lte=filters.date_to)
+    if filters.status is not None:
+        entries = entries_with_status(entries, filters.status.value)
+    return paginate(request, entries.order_by("-date", "-id"), paging, _entry_serializer(user))
+
+
+# Strict: JSON true or 1.5 are not minutes (pydantic would read them as 1).
+Duration = StrictInt | Text
+
+
+class EntryIn(Schema):
+    task_id: Id
+    date: dt.date = Field(description="The worker's local day, YYYY-MM-DD")
+    duration: Duration = Field(
+        description=f"Text or whole minutes: {ACCEPTED_EXAMPLE}", examples=["1h 30m", 90]
+    )
+    billable: bool | None = Field(None, description="Default: the project's classification")
+    description: Text = ""
+    start_time: dt.time | None = Field(None, description="HH:MM")
+    member: Text | None = Field(
+        None, description="Username; logging for someone else needs manager or finance"
+    )
+
+
+class EntryPatch(Schema):
+    date: dt.date | None = None
+    duration: Duration | None = None
+    billable: bool | None = None
+    description: Text | None = None
+    start_time: dt.time | None = Field(None, description="HH:MM; null clears it")
+    task_id: Id | None = Field(None, description="Manager and up")
+    member: Text | None = Field(None, description="Username; manager and up")
+
+
+def _minutes(duration) -> int:
+    try:
+        return parse_duration(duration)
+    except DurationError as error:
+        raise bad_input("duration", str(error)) from None
+
+
+def _local_time(value: dt.time | None, field: str = "start_time") -> dt.time | None:
+    if value is not None and value.tzinfo is not None:
+        raise bad_input(field, "Give the worker's local time without a timezone, e.g. 09:30.")
+    return value.replace(microsecond=0) if value is not None else None
+
+
+def _task(user, task_id: int):
+    # A task id in a body is input, not the URL's object: an unknown one is a 400.
+    task = visible_tasks(user).select_related("project__client").filter(pk=task_id).first()
+    if task is None:
+        raise bad_input(
+            "task_id", f"No task has id {task_id}; use the id of a task from /api/v1/tasks."
+        )
+    return task
+
+
+def _acting_member(user, username: str | None) -> Member:
+    """The member the entry is for: the caller, or (manager and up) the named member."""
+    if username is None or username == user.username:
+        own = member_for_user(user)
+        if own is None:
+            raise bad_input(
+                "member",
+                "Your login has no member profile, so it cannot log its own time; ask a manager "
+                'to add one, or (manager and up) name the member, e.g. "member": "alice".',
+            )
+        return own
+    return _member_by_username(username)
+
+
+def _collect(errors: dict, read):
+    """Run one input reader, keeping its field error so all bad fields are reported at once."""
+    try:
+        return read()
+    except ApiInputError as error:
+        for name, messages in error.errors.items():
+            errors.setdefault(name, []).extend(messages)
+        return None
+
+
+@router.post(
+    "/time-entries",
+    response={201: EntryOut, **WRITE_ERRORS},
+    auth=STAFF_AUTH,
+    tags=["time entries"],
+)
+def create_time_entry(request: HttpRequest, payload: EntryIn):
+    """Log time. Staff log for themselves; managers and finance may name another `member`."""
+    user = api_user(request)
+    if payload.member not in (None, user.username) and not has_role(user, "manager"):
+        raise HttpError(403, "Only managers and finance may log time for someone else.")
+    errors: dict[str, list[str]] = {}
+    minutes = _collect(errors, lambda: _minutes(payload.duration))
+    member = _collect(errors, lambda: _acting_member(user, payload.member))
+    task = _collect(errors, lambda: _task(user, payload.task_id))
+    start_time = _collect(errors, lambda: _local_time(payload.start_time))
+    if errors:
+        raise ApiInputError(errors)
+    entry = create_entry(
+        task=task,
+        member=member,
+        on_date=payload.date,
+        duration_minutes=minutes,
+        billable=payload.billable,
+        description=payload.description,
+        start_time=start_time,
+        by=user,
+    )
+    return Status(
+        201, entry_json(get_entry_for_user(user, entry.pk), show_cost=has_role(user, "finance"))
+    )
+
+
+@router.get(
+    "/time-entries/{id}",
+    response={200: EntryOut, **READ_ERRORS},
+    auth=STAFF_AUTH,
+    tags=["time entries"],
+)
+def get_time_entry(request: HttpRequest, id: int):
+    user = api_user(request)
+    return entry_json(get_entry_for_user(user, id), show_cost=has_role(user, "finance"))
+
+
+def _ensure_can_change(user, entry: TimeEntry) -> None:
+    if not can_change_entry(user, entry):
+        raise HttpError(403, "Staff may change only their own entries; ask a manager.")
+
+
+@router.patch(
+    "/time-entries/{id}",
+    response={200: EntryOut, **WRITE_ERRORS},
+    auth=STAFF_AUTH,
+    tags=["time entries"],
+)
+def patch_time_entry(request: HttpRequest, id: int, payload: EntryPatch):
+    """Change an entry: `date, duration, billable, description, start_time`, and (manager and
+    up) `task_id, member`. A locked entry → 409, a synced entry's source fields → 409."""
+    user = api_user(request)
+    entry = get_entry_for_user(user, id)
+    _ensure_can_change(user, entry)
+    moving_task = payload.task_id is not None and payload.task_id != entry.task_id
+    moving_member = payload.member is not None and payload.member != entry.member.user.username
+    if (moving_task or moving_member) and not has_role(user, "manager"):
+        raise HttpError(403, "Only managers and up may change an entry's task or member.")
+
+    given = payload.model_fields_set
+    errors: dict[str, list[str]] = {}
+    for name in ("date", "duration", "billable", "task_id", "member"):
+        if name in given and getattr(payload, name) is None:
+            errors[name] = [f"'{name}' cannot be null; leave it out to keep the current value."]
+    changes = EntryChanges(
+        on_date=payload.date,
+        billable=payload.billable,
+        description=payload.description if "description" in given else None,
+    )
+    if payload.duration is not None:
+        changes.duration_minutes = _collect(errors, lambda: _minutes(payload.duration))
+    if "start_time" in given:
+        changes.start_time = _collect(errors, lambda: _local_time(payload.start_time))
+        changes.clear_start_time = payload.start_time is None
+    if moving_task:
+        changes.task = _collect(errors, lambda: _task(user, payload.task_id))
+    if moving_member:
+        changes.member = _collect(errors, lambda: _member_by_username(payload.member))
+    if errors:
+        raise ApiInputError(errors)
+    entry = update_entry(entry, changes, by=user)
+    return entry_json(get_entry_for_user(user, entry.pk), show_cost=has_role(user, "finance"))
+
+
+@router.delete(
+    "/time-entries/{id}",
+    response={204: None, **WRITE_ERRORS},
+    auth=STAFF_AUTH,
+    tags=["time entries"],
+)
+def delete_time_entry(request: HttpRequest, id: int):
+    """Delete an entry (204). Locked by an invoice → 409; synced entries are deleted at their source."""
+    user = api_user(request)
+    entry = get_entry_for_user(user, id)
+    _ensure_can_change(user, entry)
+    delete_entry(entry, by=user)
+    return Status(204, None)

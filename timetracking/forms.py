@@ -1,0 +1,350 @@
+"""Forms of the staff pages: they parse what people type and hand the values to services.
+
+Every rule lives elsewhere: durations in `durations.parse_duration`, purchase hours in
+`clients.services.parse_purchase_hours`; these forms only turn their errors into field errors."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from clients.models import Task
+from clients.selectors import visible_tasks
+from clients.services import PurchaseError, parse_purchase_hours
+
+from .durations import DurationError, format_minutes, parse_duration
+from .models import Source, TimeEntry
+from .selectors import DIRECTORY_SORTS, DIRECTORY_STATUSES, Risk, week_start_of
+from .services import EntryChanges
+
+DATE_EXAMPLE = "e.g. 2026-11-03"
+WEEK_EXAMPLE = "e.g. 2026-W45"
+_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+def parse_iso_week(text: str) -> date:
+    """The Monday of an ISO week written `2026-W45`."""
+    match = _ISO_WEEK.match((text or "").strip())
+    if not match:
+        raise ValueError(f"Week {text!r} is not understood; use an ISO week, {WEEK_EXAMPLE}.")
+    try:
+        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise ValueError(
+            f"Week {text!r} does not exist; use an ISO week, {WEEK_EXAMPLE}."
+        ) from None
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# Only ISO dates: `03/02/2026` means March in one country and February in another.
+ISO_DATE_FORMATS = ["%Y-%m-%d"]
+
+
+class DateField(forms.DateField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ISO_DATE_FORMATS)
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DurationField(forms.CharField):
+    """Text in any format of PRODUCT §2.1; cleans to whole minutes."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"autocomplete": "off", "placeholder": "1h 30m", "spellcheck": "false"}
+            ),
+        )
+        kwargs.setdefault(
+            "error_messages",
+            {"required": "Duration is required; use 2h, 30m, 1:30 or minutes (e.g. 1h 30m or 90)."},
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return format_minutes(value) if isinstance(value, int) and value else value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if isinstance(text, int):
+            return text
+        try:
+            return parse_duration(text)
+        except DurationError as error:
+            raise ValidationError(str(error)) from None
+
+
+class EntryForm(forms.Form):
+    """The log-time dialog: create (every field) or edit (task read-only)."""
+
+    task = forms.ModelChoiceField(
+        queryset=Task.objects.none(),
+        label="Task",
+        error_messages={
+            "required": "Choose a task; search by its name, project or Jira key (e.g. ACME-12).",
+            "invalid_choice": "That task does not exist or is closed; choose one from the list.",
+        },
+    )
+    date = DateField(
+        label="Date",
+        widget=DateInput(),
+        error_messages={
+            "required": f"Date is required, {DATE_EXAMPLE}.",
+            "invalid": f"Enter a date, {DATE_EXAMPLE}.",
+        },
+    )
+    duration = DurationField(label="Duration")
+    billable = forms.BooleanField(required=False, label="Billable")
+    description = forms.CharField(
+        required=False,
+        label="Description",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, entry: TimeEntry | None = None, **kwargs):
+        if entry is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "date": entry.date,
+                    "duration": entry.duration_minutes,
+                    "billable": entry.billable,
+                    "description": entry.description,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+        if entry is None:
+            self.fields["task"].queryset = (
+                visible_tasks(user).filter(is_active=True).select_related("project__client")
+            )
+            return
+        del self.fields["task"]
+        if entry.locked:
+            for bound in self.fields.values():
+                bound.disabled = True
+        elif entry.source != Source.MANUAL:
+            # Changed at their source (PRODUCT §1); the billable flag can be overridden here.
+            self.fields["date"].disabled = True
+            self.fields["duration"].disabled = True
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # Screen readers announce the invalid field and read its message (rendered with this id).
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
+                )
+
+    @property
+    def read_only(self) -> bool:
+        return self.entry is not None and self.entry.locked
+
+    def changes(self) -> EntryChanges:
+        data = self.cleaned_data
+        return EntryChanges(
+            on_date=data["date"],
+            duration_minutes=data["duration"],
+            billable=data["billable"],
+            description=data["description"],
+        )
+
+
+class TimerForm(forms.Form):
+    task = forms.ModelChoiceField(
+        queryset=Task.objects.none(),
+        label="Task",
+        error_messages={
+            "required": "Choose the task to time, e.g. from your recent tasks.",
+            "invalid_choice": "That task does not exist or is closed; choose one from the list.",
+        },
+    )
+    description = forms.CharField(required=False, label="Description", max_length=2000)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = (
+            visible_tasks(user).filter(is_active=True).select_related("project__client")
+        )
+
+
+class PurchaseForm(forms.Form):
+    date = DateField(
+        label="Date",
+        widget=DateInput(),
+        error_messages={
+            "required": f"Date is required, {DATE_EXAMPLE}.",
+            "invalid": f"Enter a date, {DATE_EXAMPLE}.",
+        },
+    )
+    hours = forms.CharField(
+        label="Hours",
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "placeholder": "40", "autocomplete": "off"}
+        ),
+        error_messages={"required": "Hours are required, e.g. 40 (or -2.5 for a correction)."},
+    )
+    note = forms.CharField(label="Note", required=False, max_length=300)
+
+    def clean_hours(self):
+        try:
+            return parse_purchase_hours(self.cleaned_data["hours"])
+        except PurchaseError as error:
+            raise ValidationError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    date_from: date
+    date_to: date
+
+
+PERIODS = (
+    ("this_week", "This week"),
+    ("last_week", "Last week"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("custom", "Custom"),
+)
+
+
+def period_of(
+    key: str, today: date, date_from: date | None = None, date_to: date | None = None
+) -> Period:
+    label = dict(PERIODS).get(key, "This week")
+    if key == "last_week":
+        start = week_start_of(today) - timedelta(days=7)
+        return Period(key, label, start, start + timedelta(days=6))
+    if key == "this_month":
+        start = today.replace(day=1)
+        next_month = (start + timedelta(days=32)).replace(day=1)
+        return Period(key, label, start, next_month - timedelta(days=1))
+    if key == "last_month":
+        end = today.replace(day=1) - timedelta(days=1)
+        return Period(key, label, end.replace(day=1), end)
+    if key == "custom" and date_from and date_to:
+        return Period(key, f"{date_from:%d %b %Y} – {date_to:%d %b %Y}", date_from, date_to)
+    start = week_start_of(today)
+    return Period("this_week", "This week", start, start + timedelta(days=6))
+
+
+class PeriodForm(forms.Form):
+    """My Work's period for the project breakdown and KPIs (a custom range needs both dates)."""
+
+    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
+    date_from = DateField(
+        required=False,
+        label="From",
+        widget=DateInput(),
+        error_messages={"invalid": f"Enter a date, {DATE_EXAMPLE}."},
+    )
+    date_to = DateField(
+        required=False,
+        label="To",
+        widget=DateInput(),
+        error_messages={"invalid": f"Enter a date, {DATE_EXAMPLE}."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].error_messages["invalid_choice"] = (
+            "Period %(value)s is not one of this_week, last_week, this_month, last_month, custom."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            date_from, date_to = data.get("date_from"), data.get("date_to")
+            if not date_from or not date_to:
+                raise ValidationError(
+                    f"A custom period needs both dates, {DATE_EXAMPLE} to 2026-11-30."
+                )
+            if date_from > date_to:
+                raise ValidationError("The period starts after it ends; swap the dates.")
+            if (date_to - date_from).days > 366:
+                raise ValidationError(
+                    "Choose a period of at most a year, e.g. 2026-01-01 to 2026-12-31."
+                )
+        return data
+
+    def selected(self, today: date) -> Period:
+        if not self.is_bound or not self.is_valid():
+            return period_of("this_week", today)
+        data = self.cleaned_data
+        return period_of(
+            data.get("period") or "this_week", today, data.get("date_from"), data.get("date_to")
+        )
+
+
+class DateRangeForm(forms.Form):
+    """An optional inclusive `from`/`to` filter (the client page's unbilled time card)."""
+
+    date_from = DateField(
+        required=False,
+        label="From",
+        widget=DateInput(),
+        error_messages={"invalid": f"Enter a date, {DATE_EXAMPLE}."},
+    )
+    date_to = DateField(
+        required=False,
+        label="To",
+        widget=DateInput(),
+        error_messages={"invalid": f"Enter a date, {DATE_EXAMPLE}."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("The period starts after it ends; swap the dates.")
+        return data
+
+    def dates(self) -> tuple[date | None, date | None]:
+        if not self.is_bound or not self.is_valid():
+            return None, None
+        return self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=100)
+    status = forms.ChoiceField(choices=DIRECTORY_STATUSES, required=False, label="Status")
+    risk = forms.ChoiceField(choices=Risk.CHOICES, required=False, label="Risk")
+    sort = forms.ChoiceField(
+        choices=[(key, label) for key, (label, _) in DIRECTORY_SORTS.items()],
+        required=False,
+        label="Sort by",
+    )
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "search": data.get("q") or "",
+            "status": data.get("status") or "active",
+            "risk": data.get("risk") or "",
+            "sort": data.get("sort") or "name",
+        }
+
+
+class ProjectStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=(("complete", "Complete"), ("active", "Active")), label="Status"
+    )
+    confirm = forms.BooleanField(required=False)
