@@ -134,7 +134,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -204,7 +206,9 @@ LOGGING = {
     },
 }
 
-# Celery beat: the Jira sync polls as the safety net behind its webhook (PRODUCT §3.1).
+# Celery beat: the Jira sync polls as the safety net behind its webhook (PRODUCT §3.1); the
+# Tempo sync also reconciles deletions. Each task does nothing unless WORKLOG_SOURCE names it.
 CELERY_BEAT_SCHEDULE = {
     "sync-jira": {"task": "sync.tasks.sync_jira", "schedule": JIRA_SYNC_INTERVAL_SECONDS},
+    "sync-tempo": {"task": "sync.tasks.sync_tempo", "schedule": JIRA_SYNC_INTERVAL_SECONDS},
 }

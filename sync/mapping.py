@@ -424,6 +424,18 @@ def _apply_to_locked(
 
 
 @transaction.atomic
+def retire_duplicate_entry(entry: TimeEntry, kept: TimeEntry) -> bool:
+    """`entry` was written by the other source for the same work as `kept` (a firm that moved
+    from Jira to Tempo): remove it like a deleted worklog, so the work is counted once. No
+    tombstone: its worklog still exists and now belongs to `kept`."""
+    return _remove_entry(
+        entry,
+        f"{entry.get_source_display()} entry {entry.pk} duplicates {kept.get_source_display()} "
+        f"worklog {kept.external_id}",
+    )
+
+
+@transaction.atomic
 def remove_worklog(source: str, worklog_id: str) -> ApplyResult:
     """The worklog was deleted at its source: delete its entry (history row, hours credited),
     or, when the entry is invoiced, record a crediting adjustment. Idempotent."""

@@ -60,6 +60,9 @@ class SyncRun(models.Model):
     source = models.CharField(max_length=10, choices=WorklogSource.choices)
     trigger = models.CharField(max_length=10, choices=RunTrigger.choices, default=RunTrigger.MANUAL)
     full = models.BooleanField(default=False)
+    # Tempo: the date window this run read and reconciled (deletions found by absence).
+    window_from = models.DateField(null=True, blank=True)
+    window_to = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ from .models import (
     COUNT_KEYS,
     JiraIssue,
     QuarantinedWorklog,
+    RunStatus,
     SyncRun,
     SyncState,
     UnmappedWorklog,
@@ -59,6 +60,9 @@ class SourceOverview:
     quarantined: int
     last_counts: dict = field(default_factory=empty_counts)
     totals: dict = field(default_factory=empty_counts)
+    # Tempo: the last run that reconciled a date window (deletions are found that way).
+    last_reconcile: SyncRun | None = None
+    configuration_error: str | None = None  # set by the view: why "Sync now" cannot run
 
     @property
     def count_rows(self):
@@ -90,6 +94,9 @@ def source_overviews(now: datetime | None = None) -> list[SourceOverview]:
                 totals={
                     key: int((state.totals if state else {}).get(key, 0)) for key in COUNT_KEYS
                 },
+                last_reconcile=SyncRun.objects.filter(
+                    source=source, status=RunStatus.SUCCEEDED, window_from__isnull=False
+                ).first(),
             )
         )
     return overviews

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,7 +28,8 @@ from clients.models import Project, Task
 from timetracking.models import Member
 from timetracking.services import EntryError
 
-from .clients.jira import JiraAuthError, JiraClient, JiraError
+from .clients.base import SourceAuthError, SourceError
+from .clients.jira import JiraClient
 from .mapping import (
     ApplyResult,
     NormalizedWorklog,
@@ -52,7 +53,7 @@ from .models import (
     WorklogSource,
     empty_counts,
 )
-from .normalize import MalformedWorklog, jira_worklog
+from .normalize import MalformedWorklog, jira_worklog, parse_jira_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -220,10 +221,10 @@ def refresh_issues(client: JiraClient, issue_ids, *, force: bool = False) -> Non
 # --- runs ------------------------------------------------------------------------------------
 
 
-def _start_run(source: str, trigger: str, full: bool) -> SyncRun:
+def _start_run(source: str, trigger: str, full: bool, **window) -> SyncRun:
     sync_state(source)
     SyncState.objects.filter(source=source).update(last_run_at=timezone.now())
-    return SyncRun.objects.create(source=source, trigger=trigger, full=full)
+    return SyncRun.objects.create(source=source, trigger=trigger, full=full, **window)
 
 
 def _finish_run(run: SyncRun, *, error: str = "", auth_failed: bool = False) -> SyncRun:
@@ -250,15 +251,15 @@ def _finish_run(run: SyncRun, *, error: str = "", auth_failed: bool = False) -> 
 
 
 def _guarded(run: SyncRun, work: Callable[[], None]) -> SyncRun:
-    """Run `work`; Jira and sync failures end the run as failed (cursor kept), other exceptions
-    are recorded and re-raised."""
+    """Run `work`; Jira/Tempo and sync failures end the run as failed (cursor kept), other
+    exceptions are recorded and re-raised."""
     try:
         work()
-    except JiraAuthError as error:
-        logger.error("Jira sync stopped: %s", error)
+    except SourceAuthError as error:
+        logger.error("%s sync stopped: %s", run.get_source_display(), error)
         return _finish_run(run, error=str(error), auth_failed=True)
-    except (JiraError, SyncError) as error:
-        logger.error("Jira sync failed: %s", error)
+    except (SourceError, SyncError) as error:
+        logger.error("%s sync failed: %s", run.get_source_display(), error)
         return _finish_run(run, error=str(error))
     except BaseException as error:
         _finish_run(run, error=f"Unexpected {error.__class__.__name__}: {error}")
@@ -375,18 +376,18 @@ def _with_display_names(client: JiraClient, fetched: list) -> list:
     ]
 
 
-def _reevaluate_queue(client: JiraClient, run: SyncRun) -> None:
+def _reevaluate_queue(client: JiraClient, run: SyncRun, source: str = WorklogSource.JIRA) -> None:
     """Every run re-evaluates the triage queue: a link made meanwhile turns it into entries."""
     issue_ids = set(
-        UnmappedWorklog.objects.filter(source=WorklogSource.JIRA).values_list("issue_id", flat=True)
+        UnmappedWorklog.objects.filter(source=source).values_list("issue_id", flat=True)
     )
     if not issue_ids:
         return
     refresh_issues(client, issue_ids)
     with transaction.atomic():
-        state = _locked_state(WorklogSource.JIRA)
+        state = _locked_state(source)
         counts = empty_counts()
-        for result in reevaluate_unmapped(WorklogSource.JIRA):
+        for result in reevaluate_unmapped(source):
             if result.outcome != Outcome.UNMAPPED:  # still queued: counted when it was fetched
                 _tally(counts, result)
         _commit_counts(state, run, counts)
@@ -528,8 +529,7 @@ def accept_jira_webhook(body: bytes, delivery_id: str | None) -> str:
     )
     if not created:
         return "duplicate"
-    if kind not in WORKLOG_EVENTS or settings.WORKLOG_SOURCE != WorklogSource.JIRA:
-        # Other events, or a firm that reads worklogs from Tempo: nothing for the Jira sync.
+    if kind not in WORKLOG_EVENTS:
         return "ignored"
     issue_id = str(worklog.get("issueId") or "")
     if not worklog_id.isdigit() or (kind != "worklog_deleted" and not issue_id.isdigit()):
@@ -539,6 +539,17 @@ def accept_jira_webhook(body: bytes, delivery_id: str | None) -> str:
 
     from . import tasks  # tasks import this module; import late to avoid the cycle
 
+    if settings.WORKLOG_SOURCE == WorklogSource.TEMPO:
+        # Tempo owns the entries (PRODUCT §3.1): fetch that issue's Tempo worklogs around the
+        # worklog's day, or delete the entry that carries this Jira worklog id.
+        if kind == "worklog_deleted":
+            transaction.on_commit(lambda: tasks.delete_tempo_worklog.delay(worklog_id))
+        else:
+            started = _webhook_start_date(worklog, kind)
+            transaction.on_commit(
+                lambda: tasks.fetch_tempo_worklogs.delay(issue_id, started.isoformat())
+            )
+        return "queued"
     if kind == "worklog_deleted":
         transaction.on_commit(lambda: tasks.delete_jira_worklog.delay(worklog_id))
     else:
@@ -546,8 +557,20 @@ def accept_jira_webhook(body: bytes, delivery_id: str | None) -> str:
     return "queued"
 
 
-def enqueue_sync_now() -> None:
+def _webhook_start_date(worklog: dict, kind: str) -> date:
+    """The day a webhook's worklog started, as written (the Tempo fetch widens it by a day on
+    each side, since Tempo files worklogs under the worker's own date)."""
+    try:
+        return parse_jira_datetime(worklog.get("started"), "worklog.started").date()
+    except MalformedWorklog as error:
+        raise WebhookRejected(
+            f"Worklogs come from Tempo here, so a {kind} event needs the worklog's start: {error}"
+        ) from None
+
+
+def enqueue_sync_now(source: str = WorklogSource.JIRA) -> None:
     """The status page's "Sync now": a run on the worker, after the request's transaction."""
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.sync_jira.delay(trigger=RunTrigger.MANUAL))
+    task = tasks.sync_tempo if source == WorklogSource.TEMPO else tasks.sync_jira
+    transaction.on_commit(lambda: task.delay(trigger=RunTrigger.MANUAL))

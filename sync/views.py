@@ -10,25 +10,34 @@ from django.views.decorators.http import require_POST
 
 from clients.selectors import get_project_for_user, get_task_for_user
 
-from . import selectors, services
+from . import selectors, services, tempo
+from .models import WorklogSource
+
+# Why each source's "Sync now" may not run here (None when it may).
+CONFIGURATION_ERRORS = {
+    WorklogSource.JIRA: services.jira_configuration_error,
+    WorklogSource.TEMPO: tempo.tempo_configuration_error,
+}
 
 
 @login_required
 def status(request):
     selectors.require_sync_access(request.user)
     tasks, projects = selectors.mapping_targets()
+    sources = selectors.source_overviews()
+    for overview in sources:
+        overview.configuration_error = CONFIGURATION_ERRORS[overview.source]()
     return render(
         request,
         "sync/status.html",
         {
-            "sources": selectors.source_overviews(),
+            "sources": sources,
             "runs": selectors.recent_runs(),
             "triage": selectors.triage_queue(),
             "quarantined": selectors.quarantined_worklogs(),
             "map_tasks": tasks,
             "map_projects": projects,
             "worklog_source": settings.WORKLOG_SOURCE,
-            "configuration_error": services.jira_configuration_error(),
         },
     )
 
@@ -37,13 +46,18 @@ def status(request):
 @require_POST
 def sync_now(request):
     selectors.require_sync_access(request.user)
-    problem = services.jira_configuration_error()
+    source = request.POST.get("source") or WorklogSource.JIRA
+    if source not in CONFIGURATION_ERRORS:
+        messages.error(request, f"Unknown source {source!r}; choose jira or tempo.")
+        return redirect("sync-status")
+    problem = CONFIGURATION_ERRORS[source]()
     if problem:
         messages.error(request, problem)
     else:
-        services.enqueue_sync_now()
+        services.enqueue_sync_now(source)
         messages.success(
-            request, "Jira sync queued; refresh this page in a moment to see its counts."
+            request,
+            f"{WorklogSource(source).label} sync queued; refresh this page in a moment to see its counts.",
         )
     return redirect("sync-status")
 

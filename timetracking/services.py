@@ -384,6 +384,49 @@ def record_adjustment(entry: TimeEntry, *, minutes: int, reason: str) -> Billing
 
 
 @transaction.atomic
+def link_source_ids(
+    entry: TimeEntry,
+    *,
+    jira_worklog_id: str | None = None,
+    tempo_worklog_id: str | None = None,
+    source: str | None = None,
+) -> TimeEntry:
+    """Record the worklog ids of a synced entry learnt after it was written (Tempo's
+    tempo-to-jira mapping), and hand an entry over to the source that now owns it. Ids and
+    ownership change no minutes, so locked entries accept them too; an id already set to
+    another value is refused. A handover forgets the old source's update time (another
+    clock), so the new source's next version always applies."""
+    current = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    changed = []
+    for name, value in (
+        ("jira_worklog_id", jira_worklog_id),
+        ("tempo_worklog_id", tempo_worklog_id),
+    ):
+        if value is None or getattr(current, name) == str(value):
+            continue
+        if getattr(current, name):
+            raise EntrySourceConflict(
+                f"This entry already has {name} {getattr(current, name)}, not {value}.", name
+            )
+        setattr(current, name, str(value))
+        changed.append(name)
+    if source is not None and source != current.source:
+        if source not in (Source.JIRA, Source.TEMPO) or current.source not in (
+            Source.JIRA,
+            Source.TEMPO,
+        ):
+            raise EntrySourceConflict(
+                f"A {current.get_source_display()} entry cannot be handed over to {source}.",
+                "source",
+            )
+        current.source, current.source_updated_at = source, None
+        changed += ["source", "source_updated_at"]
+    if changed:
+        current.save(update_fields=[*changed, "updated_at"])
+    return current
+
+
+@transaction.atomic
 def reapply_billing_rules(*, client: Client | None = None, by=None) -> int:
     """Recompute billable minutes of unlocked entries with today's plans; history per change."""
     entries = (

@@ -1,37 +1,39 @@
 """The Jira Cloud REST v3 client: basic auth, paging of the worklog feeds, bulk worklog and
-issue reads, and the failure policy of PRODUCT §3.5 (429 waits for Retry-After; 5xx and
-timeouts retry with a bounded backoff; 401/403 stop). Everything else in Hourbank talks to it
+issue reads, on the shared failure policy of `sync.clients.base` (429 waits for Retry-After;
+5xx and timeouts retry with a bounded backoff; 401/403 stop). Everything else in Hourbank talks to it
 through `sync.services`."""
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import requests
-
-logger = logging.getLogger(__name__)
+from .base import (
+    RetryingClient,
+    SourceAuthError,
+    SourceError,
+    SourceNotFound,
+    SourceUnavailable,
+)
 
 MAX_IDS_PER_WORKLOG_LIST = 1000  # the documented cap of POST /worklog/list
 MAX_IDS_PER_SEARCH = 100
 ISSUE_FIELDS = ["summary", "issuetype", "priority", "project", "labels"]
 
 
-class JiraError(Exception):
+class JiraError(SourceError):
     """A Jira call failed in a way a retry will not fix (bad request, unexpected answer)."""
 
 
-class JiraAuthError(JiraError):
+class JiraAuthError(JiraError, SourceAuthError):
     """401/403: the credentials are wrong or lack a permission; the run stops."""
 
 
-class JiraUnavailable(JiraError):
+class JiraUnavailable(JiraError, SourceUnavailable):
     """5xx, timeouts or rate limiting that outlasted the bounded retries; the cursor is kept."""
 
 
-class JiraNotFound(JiraError):
+class JiraNotFound(JiraError, SourceNotFound):
     """404: missing or not visible to the sync account (Jira does not say which)."""
 
 
@@ -49,48 +51,33 @@ class ChangedPage:
     last_page: bool
 
 
-def _error_text(response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300]
-    if isinstance(body, dict):
-        messages = list(body.get("errorMessages") or [])
-        messages += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
-        if messages:
-            return "; ".join(str(m) for m in messages)[:300]
-    return str(body)[:300]
+class JiraClient(RetryingClient):
+    service = "Jira"
+    error_class = JiraError
+    auth_error_class = JiraAuthError
+    unavailable_class = JiraUnavailable
+    not_found_class = JiraNotFound
 
-
-class JiraClient:
     def __init__(
         self,
         base_url: str,
         email: str,
         api_token: str,
         *,
-        timeout: float = 30.0,
         max_retries: int = 4,
         backoff_seconds: float = 1.0,
-        max_rate_limit_waits: int = 10,
-        max_retry_after_seconds: float = 600.0,
-        sleep: Callable[[float], None] = time.sleep,
-        session: requests.Session | None = None,
+        **transport,
     ):
+        """`transport`: the options of `RetryingClient` (timeout, sleep, session, …)."""
         if not base_url:
             raise JiraError(
                 "JIRA_BASE_URL is not set, e.g. JIRA_BASE_URL=https://yourfirm.atlassian.net"
             )
+        super().__init__(**transport)
         # The base may carry a path (https://api.atlassian.com/ex/jira/<cloudId>); keep it.
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
-        self.max_rate_limit_waits = max_rate_limit_waits
-        self.max_retry_after_seconds = max_retry_after_seconds
-        # Injectable so tests need not wait out real backoffs; production uses time.sleep.
-        self.sleep = sleep
-        self.session = session or requests.Session()
         self.session.auth = (email, api_token)
         self.session.headers.update({"Accept": "application/json"})
 
@@ -100,82 +87,35 @@ class JiraClient:
         return f"{self.base_url}/rest/api/3/{path.lstrip('/')}"
 
     def _request(self, method: str, path: str, **kwargs):
-        url = self._url(path)
-        failures = 0
-        rate_limit_waits = 0
-        while True:
-            try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                failures += 1
-                if failures > self.max_retries:
-                    raise JiraUnavailable(
-                        f"Jira did not answer {method} {path} after {failures} tries: {error}"
-                    ) from error
-                self._backoff(failures, f"{error.__class__.__name__} on {method} {path}")
-                continue
+        return self._send(method, self._url(path), f"{method} {path}", **kwargs)
 
-            status = response.status_code
-            retry_after = self._retry_after(response)
-            if status == 429 or (status == 503 and retry_after is not None):
-                rate_limit_waits += 1
-                wait = (
-                    retry_after
-                    if retry_after is not None
-                    else self.backoff_seconds * 2 ** (rate_limit_waits - 1)
-                )
-                if (
-                    rate_limit_waits > self.max_rate_limit_waits
-                    or wait > self.max_retry_after_seconds
-                ):
-                    raise JiraUnavailable(
-                        f"Jira kept rate-limiting {method} {path} (HTTP {status}, Retry-After {retry_after})."
-                    )
-                logger.info("Jira answered %s on %s %s; waiting %.1f s", status, method, path, wait)
-                self.sleep(wait)
-                continue
-            if status >= 500:
-                failures += 1
-                if failures > self.max_retries:
-                    raise JiraUnavailable(
-                        f"Jira answered HTTP {status} to {method} {path} {failures} times: {_error_text(response)}"
-                    )
-                self._backoff(failures, f"HTTP {status} on {method} {path}")
-                continue
-            if status in (401, 403):
-                raise JiraAuthError(
-                    f"Jira refused the credentials (HTTP {status}) on {method} {path}: {_error_text(response)}. "
-                    "Check JIRA_EMAIL and JIRA_API_TOKEN (and that JIRA_BASE_URL matches the token type)."
-                )
-            if status == 404:
-                raise JiraNotFound(
-                    f"{method} {path}: not found or not visible ({_error_text(response)})"
-                )
-            if status >= 400:
-                raise JiraError(
-                    f"Jira answered HTTP {status} to {method} {path}: {_error_text(response)}"
-                )
-            try:
-                return response.json()
-            except ValueError as error:
-                raise JiraError(
-                    f"Jira answered {method} {path} with something that is not JSON: {response.text[:200]!r}"
-                ) from error
+    def _rate_limit_pause(self, waits: int) -> float:
+        return self.backoff_seconds * 2 ** (waits - 1)
 
-    def _backoff(self, failures: int, what: str) -> None:
-        wait = self.backoff_seconds * 2 ** (failures - 1)
-        logger.warning("%s; retry %d/%d in %.1f s", what, failures, self.max_retries, wait)
-        self.sleep(wait)
-
-    @staticmethod
-    def _retry_after(response) -> float | None:
-        value = response.headers.get("Retry-After")
-        if value is None:
+    def _failure_pause(self, failures: int) -> float | None:
+        if failures > self.max_retries:
             return None
+        return self.backoff_seconds * 2 ** (failures - 1)
+
+    def _error_text(self, response) -> str:
         try:
-            return max(float(value), 0.0)
+            body = response.json()
         except ValueError:
-            return None
+            return response.text[:300]
+        if isinstance(body, dict):
+            messages = list(body.get("errorMessages") or [])
+            messages += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+            if messages:
+                return "; ".join(str(m) for m in messages)[:300]
+        return str(body)[:300]
+
+    def _refusal(self, status: int, what: str, response) -> JiraError | None:
+        if status in (401, 403):
+            return JiraAuthError(
+                f"Jira refused the credentials (HTTP {status}) on {what}: {self._error_text(response)}. "
+                "Check JIRA_EMAIL and JIRA_API_TOKEN (and that JIRA_BASE_URL matches the token type)."
+            )
+        return None
 
     # --- worklog feeds ------------------------------------------------------------------
 

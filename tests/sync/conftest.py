@@ -19,7 +19,9 @@ from kombu import Queue
 from clients.models import Client
 from config.celery import app as celery_app
 from sync.clients.jira import JiraClient
+from sync.clients.tempo import TempoClient
 from sync.services import run_jira_sync
+from sync.tempo import run_tempo_sync
 from tests.factories import ProjectFactory, PurchaseFactory, TaskFactory
 from tests.sync.fake_atlassian import FakeJira
 from timetracking.balances import balance_of
@@ -59,6 +61,12 @@ class SleepRecorder:
         self.waits.append(seconds)
         if self.real_fraction:
             time.sleep(seconds * self.real_fraction)
+
+    def clock(self) -> float:
+        """A monotonic clock that also moves by the waits not really slept (client pacing)."""
+        import time
+
+        return time.monotonic() + sum(self.waits) * (1 - self.real_fraction)
 
 
 def client_for(fake: FakeJira, **options) -> JiraClient:
@@ -145,6 +153,32 @@ def jira_firm(firm, fake_jira, jira_settings):
     fake_jira.add_issue("10301", "EXC-1", summary="Excluded work")
     firm.fake = fake_jira
     return firm
+
+
+def tempo_client_for(fake: FakeJira, **options) -> TempoClient:
+    """The product's Tempo client on the fake, with its default pacing; waits are recorded."""
+    options.setdefault("sleep", SleepRecorder())
+    if isinstance(options["sleep"], SleepRecorder):
+        options.setdefault("clock", options["sleep"].clock)
+    return TempoClient(fake.tempo_url, fake.tempo_token, **options)
+
+
+def tempo_sync(fake: FakeJira, **kwargs):
+    """One Tempo run against the fake (Tempo for worklogs, Jira for issues), then the balance
+    invariant."""
+    tempo = kwargs.pop("tempo", None) or tempo_client_for(fake)
+    run = run_tempo_sync(tempo=tempo, jira=client_for(fake), **kwargs)
+    assert_balances_consistent()
+    return run
+
+
+@pytest.fixture
+def tempo_firm(jira_firm, settings):
+    """`jira_firm` for a firm that reads its worklogs from Tempo (Jira still gives issues)."""
+    settings.WORKLOG_SOURCE = "tempo"
+    settings.TEMPO_BASE_URL = jira_firm.fake.tempo_url
+    settings.TEMPO_API_TOKEN = jira_firm.fake.tempo_token
+    return jira_firm
 
 
 # --- a real Celery worker on the real Redis broker (after tests/worker/test_worker.py) ---------

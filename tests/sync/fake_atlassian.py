@@ -15,6 +15,18 @@ of /work/shared/spec/atlassian/README.md that Hourbank relies on:
   early), 5xx, slow answers (client timeouts).
 - Webhook bodies in the REST v2 shape, signed `X-Hub-Signature: sha256=<hex>`.
 
+The same server is Tempo Cloud (REST v4) under `/4/` (README §8-9): Tempo's worklogs are these
+Jira worklogs with more data (a `tempoWorklogId` from 5501, `billableSeconds`, local
+`startDate`/`startTime`, `startDateTimeUtc`, `updatedAt`), so a worklog is in both feeds.
+- Bearer auth (`tempo_token`); a wrong or missing token → 401 as text/html.
+- `GET /4/worklogs?from=&to=&updatedFrom=&issueId=&offset=&limit=`: `from`/`to` inclusive on
+  `startDate`, `updatedFrom` (a date or a UTC date-time) inclusive, repeated `issueId`; ordered by
+  start date-time then id; `limit` default 50 (max 5000); `metadata.count` = items on the page;
+  `metadata.next` an absolute URL, only when more exist.
+- `POST /4/worklogs/tempo-to-jira` and `/jira-to-tempo`: integer ids, unknown ids left out,
+  `offset`/`limit` paging with `next`; a mapping can lag (`add_worklog(mapped=False)`).
+- Injected failures (`fail`) match the path and query, so a single page can fail.
+
 The clock is the fake's own (`now_ms`, moved with `tick`), so the last-minute rule is exact."""
 
 from __future__ import annotations
@@ -27,9 +39,9 @@ import random
 import re
 import threading
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 SITE = "https://yourfirm.atlassian.net"
 START_MS = 1741564800000  # 2025-03-10T00:00:00Z, as in the spec's examples
@@ -55,6 +67,13 @@ def adf(text: str) -> dict:
     }
 
 
+def tempo_timestamp(ms: int) -> str:
+    """Tempo's UTC stamps: `2025-03-10T08:15:22Z`, or with milliseconds when there are any."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    fraction = f".{ms % 1000:03d}" if ms % 1000 else ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
 def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -70,6 +89,11 @@ class FakeJira:
         account_groups=("jira-users",),
     ):
         self.email, self.token = email, token
+        self.tempo_token = "fake-tempo-token"
+        self.tempo_link_host: str | None = None  # another host in `next` links (misconfiguration)
+        self.tempo_queries: list[tuple[str, str, dict]] = []  # (method, path, query lists)
+        self._next_tempo_id = 5501
+        self.deleted_tempo_ids: dict[str, str] = {}
         self.base_path = base_path.rstrip("/")
         self.page_size = page_size
         self.search_page_cap = 100  # Jira may return fewer issues than maxResults asks for
@@ -108,6 +132,11 @@ class FakeJira:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}{self.base_path}"
+
+    @property
+    def tempo_url(self) -> str:
+        """TEMPO_BASE_URL: the same server, at its root (Tempo paths start with /4/)."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # --- data ---------------------------------------------------------------------------
 
@@ -158,10 +187,18 @@ class FakeJira:
         visibility=None,
         worklog_id=None,
         updated_ms=None,
+        billable_seconds="same",
+        tempo_id=None,
+        mapped=True,
+        attributes=(),
     ) -> str:
+        """A worklog in Jira and in Tempo. Tempo: `billable_seconds` ("same" = the time spent,
+        None = absent), `mapped=False` = the tempo-to-jira mapping does not know it yet."""
         with self._lock:
             worklog_id = str(worklog_id or self._next_id)
             self._next_id = max(self._next_id, int(worklog_id)) + 1
+            tempo_id = str(tempo_id or self._next_tempo_id)
+            self._next_tempo_id = max(self._next_tempo_id, int(tempo_id)) + 1
             updated = self.now_ms if updated_ms is None else updated_ms
             self.worklogs[worklog_id] = {
                 "id": worklog_id,
@@ -176,8 +213,32 @@ class FakeJira:
                 "created_ms": updated,
                 "updated_ms": updated,
                 "raw": None,
+                "tempo_id": tempo_id,
+                "billable_seconds": seconds if billable_seconds == "same" else billable_seconds,
+                "mapped": mapped,
+                "attributes": [{"key": k, "value": v} for k, v in dict(attributes).items()],
+                "tempo_raw": None,
             }
             return worklog_id
+
+    def tempo_id(self, worklog_id) -> str:
+        """The Tempo id of a Jira worklog (also after it was deleted)."""
+        record = self.worklogs.get(str(worklog_id))
+        return record["tempo_id"] if record else self.deleted_tempo_ids[str(worklog_id)]
+
+    def publish_mapping(self, worklog_id) -> None:
+        """Tempo's tempo-to-jira mapping catches up with this worklog."""
+        with self._lock:
+            self.worklogs[str(worklog_id)]["mapped"] = True
+
+    def set_tempo_raw(self, worklog_id, raw: dict) -> None:
+        """Serve this exact body for the worklog in Tempo's list (malformed payloads)."""
+        with self._lock:
+            self.worklogs[str(worklog_id)]["tempo_raw"] = raw
+
+    def tempo_calls(self, path: str = "/4/worklogs") -> list[dict]:
+        """The queries of the Tempo requests to exactly this path, oldest first."""
+        return [query for _, called, query in self.tempo_queries if called == path]
 
     def update_worklog(self, worklog_id, **changes) -> None:
         """Edit a worklog (seconds, issue_id, comment, started, …); its updated time becomes now."""
@@ -195,7 +256,8 @@ class FakeJira:
 
     def delete_worklog(self, worklog_id) -> None:
         with self._lock:
-            self.worklogs.pop(str(worklog_id))
+            record = self.worklogs.pop(str(worklog_id))
+            self.deleted_tempo_ids[str(worklog_id)] = record["tempo_id"]
             self.deleted.append((str(worklog_id), self.now_ms))
 
     def fail(
@@ -257,6 +319,41 @@ class FakeJira:
                 "value": record["visibility"],
                 "identifier": "group-id",
             }
+        return body
+
+    def tempo_worklog_json(self, record: dict, host: str) -> dict:
+        """Tempo v4 `Worklog`: integer ids, no Jira worklog id, the worker's local start as
+        written plus its UTC instant, UTC stamps with and without fractional seconds."""
+        if record.get("tempo_raw") is not None:
+            return record["tempo_raw"]
+        started = datetime.strptime(record["started"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        tempo_id = record["tempo_id"]
+        body = {
+            "self": f"{host}/4/worklogs/{tempo_id}",
+            "tempoWorklogId": int(tempo_id),
+            "issue": {
+                "self": f"{SITE}/rest/api/2/issue/{record['issueId']}",
+                "id": int(record["issueId"]),
+            },
+            "timeSpentSeconds": record["seconds"],
+            "startDate": started.date().isoformat(),
+            "startTime": started.strftime("%H:%M:%S"),
+            "startDateTimeUtc": started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "createdAt": tempo_timestamp(record["created_ms"]),
+            "updatedAt": tempo_timestamp(record["updated_ms"]),
+            "author": {
+                "self": f"{SITE}/rest/api/2/user?accountId={record['account_id']}",
+                "accountId": record["account_id"],
+            },
+            "attributes": {
+                "self": f"{host}/4/worklogs/{tempo_id}/work-attribute-values",
+                "values": record["attributes"],
+            },
+        }
+        if record["billable_seconds"] is not None:
+            body["billableSeconds"] = record["billable_seconds"]
+        if record["comment"] is not None:
+            body["description"] = record["comment"]
         return body
 
     def visible(self, record: dict, authed: bool) -> bool:
@@ -384,6 +481,8 @@ class _Handler(BaseHTTPRequestHandler):
         parsed = urlparse(self.path)
         path = parsed.path
         jira.requests.append((method, path))
+        if path.startswith("/4/"):
+            return self._tempo(method, path, parsed.query)
         if jira.base_path:
             if not path.startswith(jira.base_path + "/"):
                 return self._error(404, "Not found (wrong base path)")
@@ -391,7 +490,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        if self._injected(path):
+        if self._injected(path + ("?" + parsed.query if parsed.query else "")):
             return
         authed = self._auth()
         if authed is None:
@@ -448,6 +547,110 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._route("GET")
+
+    # --- Tempo --------------------------------------------------------------------------
+
+    def _tempo_error(self, status: int, message: str):
+        self._send(status, {"errors": {"message": message}})
+
+    def _tempo(self, method: str, path: str, raw_query: str):
+        jira = self.jira
+        query = parse_qs(raw_query)
+        with jira._lock:
+            jira.tempo_queries.append((method, path, query))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        if self._injected(path + ("?" + raw_query if raw_query else "")):
+            return
+        if self.headers.get("Authorization") != f"Bearer {jira.tempo_token}":
+            page = b"<html><body><h1>401 Unauthorized</h1><p>Bad credentials</p></body></html>"
+            self.send_response(401)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
+        one = {k: v[-1] for k, v in query.items()}
+        try:
+            offset = int(one.get("offset", "0"))
+            limit = min(int(one.get("limit", "50")), 5000)
+        except ValueError:
+            return self._tempo_error(400, "offset and limit must be integers")
+        if offset < 0 or limit < 1:
+            return self._tempo_error(400, "offset must be >= 0 and limit >= 1")
+        host = f"http://{self.headers.get('Host')}"
+        if path == "/4/worklogs" and method == "GET":
+            try:
+                items = self._tempo_worklogs(query, one)
+            except ValueError as error:
+                return self._tempo_error(400, str(error))
+            results = [jira.tempo_worklog_json(r, host) for r in items]
+        elif (
+            path in ("/4/worklogs/tempo-to-jira", "/4/worklogs/jira-to-tempo") and method == "POST"
+        ):
+            try:
+                body = json.loads(raw_body or b"{}")
+            except ValueError:
+                return self._tempo_error(400, "Request body is not valid JSON.")
+            to_jira = path.endswith("tempo-to-jira")
+            key = "tempoWorklogIds" if to_jira else "jiraWorklogIds"
+            ids = body.get(key)
+            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+                return self._tempo_error(400, f"'{key}' must be a list of integers")
+            wanted = {str(i) for i in ids}
+            with jira._lock:
+                results = [
+                    {"tempoWorklogId": int(r["tempo_id"]), "jiraWorklogId": int(r["id"])}
+                    for r in sorted(jira.worklogs.values(), key=lambda r: int(r["tempo_id"]))
+                    if r["mapped"] and (r["tempo_id"] if to_jira else r["id"]) in wanted
+                ]
+        else:
+            return self._tempo_error(404, f"No route for {method} {path}")
+        page = results[offset : offset + limit]
+        metadata = {"count": len(page), "offset": offset, "limit": limit}
+
+        def link(at: int) -> str:
+            params = {**one, "offset": str(at), "limit": str(limit)}
+            pairs = [(k, v) for k, v in params.items() if k != "issueId"]
+            pairs += [("issueId", v) for v in query.get("issueId", [])]
+            return f"{jira.tempo_link_host or host}{path}?{urlencode(pairs)}"
+
+        if offset + limit < len(results):
+            metadata["next"] = link(offset + limit)
+        if offset > 0:
+            metadata["previous"] = link(max(offset - limit, 0))
+        self._send(200, {"self": link(offset), "metadata": metadata, "results": page})
+
+    def _tempo_worklogs(self, query: dict, one: dict) -> list[dict]:
+        jira = self.jira
+
+        def day(name):
+            return date.fromisoformat(one[name]) if name in one else None
+
+        first, last = day("from"), day("to")
+        updated_from = None
+        if "updatedFrom" in one:
+            value = one["updatedFrom"]
+            moment = (
+                datetime.fromisoformat(value)
+                if "T" in value
+                else datetime.combine(date.fromisoformat(value), datetime.min.time())
+            )
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            updated_from = int(moment.timestamp() * 1000)
+        issue_ids = set(query.get("issueId", []))
+        chosen = []
+        with jira._lock:
+            for record in jira.worklogs.values():
+                started = datetime.strptime(record["started"], "%Y-%m-%dT%H:%M:%S.%f%z")
+                if first and started.date() < first or last and started.date() > last:
+                    continue
+                if updated_from is not None and record["updated_ms"] < updated_from:
+                    continue
+                if issue_ids and record["issueId"] not in issue_ids:
+                    continue
+                chosen.append((started.astimezone(UTC), int(record["tempo_id"]), record))
+        return [record for _, _, record in sorted(chosen, key=lambda item: item[:2])]
 
     def do_POST(self):
         self._route("POST")

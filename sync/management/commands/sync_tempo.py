@@ -1,0 +1,59 @@
+"""`manage.py sync_tempo [--from DATE] [--to DATE] [--json]`: one Tempo run, synchronously
+(INTERFACES §1). With a window it also reconciles it: entries of worklogs gone from Tempo are
+deleted (or, when invoiced, adjusted)."""
+
+from datetime import date
+
+from django.utils import timezone
+
+from sync import tempo
+from sync.management.sync_command import SyncCommand
+from sync.models import RunTrigger
+
+
+class Command(SyncCommand):
+    help = "Run one Tempo worklog sync now; --from/--to also reconciles deletions in that window."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--from", dest="date_from", help="First day of the window, e.g. 2025-03-01"
+        )
+        parser.add_argument(
+            "--to", dest="date_to", help="Last day of the window (default: today), e.g. 2025-03-31"
+        )
+        self.add_json_argument(parser)
+
+    def handle(self, *args, **options):
+        as_json = options["json"]
+        problem = tempo.tempo_configuration_error()
+        if problem:
+            return self.fail(problem, as_json=as_json)
+        try:
+            date_from, date_to = self._window(options["date_from"], options["date_to"])
+        except ValueError as error:
+            return self.fail(str(error), as_json=as_json)
+        run = tempo.run_tempo_sync(date_from=date_from, date_to=date_to, trigger=RunTrigger.COMMAND)
+        return self.report(run, as_json=as_json)
+
+    @staticmethod
+    def _window(raw_from: str | None, raw_to: str | None) -> tuple[date | None, date | None]:
+        if raw_from is None and raw_to is None:
+            return None, None
+        if raw_from is None:
+            raise ValueError("--to needs --from too, e.g. --from 2025-03-01 --to 2025-03-31.")
+
+        def parse(raw: str, option: str) -> date:
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(
+                    f"{option} {raw!r} is not a date; use YYYY-MM-DD, e.g. {option} 2025-03-01."
+                ) from None
+
+        date_from = parse(raw_from, "--from")
+        date_to = parse(raw_to, "--to") if raw_to is not None else timezone.localdate()
+        if date_from > date_to:
+            raise ValueError(
+                f"--from {date_from} is after --to {date_to}; e.g. --from 2025-03-01 --to 2025-03-31."
+            )
+        return date_from, date_to
