@@ -54,6 +54,19 @@ class CostRateInline(admin.TabularInline):
     extra = 0
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record written by services only (history, adjustments): the admin shows it, never edits it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
     list_display = (
@@ -307,7 +320,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(EntryChange)
-class EntryChangeAdmin(admin.ModelAdmin):
+class EntryChangeAdmin(ReadOnlyAdmin):
     """The consumption history is written by the services only: read-only here."""
 
     list_display = (
@@ -326,18 +339,9 @@ class EntryChangeAdmin(admin.ModelAdmin):
     list_select_related = ("client", "changed_by")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(BillingAdjustment)
-class BillingAdjustmentAdmin(admin.ModelAdmin):
+class BillingAdjustmentAdmin(ReadOnlyAdmin):
     """Pending corrections of invoiced entries (PRODUCT §3.6): recorded by the sync, carried by
     the next invoice. Read-only here; billing's services change their status."""
 
@@ -356,15 +360,6 @@ class BillingAdjustmentAdmin(admin.ModelAdmin):
     search_fields = ("reason", "=entry_ref", "client__code")
     list_select_related = ("client", "invoice__client")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Timer)

@@ -247,54 +247,6 @@ def period_of(
     return Period("this_week", "This week", start, start + timedelta(days=6))
 
 
-class PeriodForm(forms.Form):
-    """My Work's period for the project breakdown and KPIs (a custom range needs both dates)."""
-
-    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
-    date_from = DateField(
-        required=False,
-        label="From",
-        widget=DateInput(),
-        error_messages={"invalid": f"Enter a date, {DATE_EXAMPLE}."},
-    )
-    date_to = DateField(
-        required=False,
-        label="To",
-        widget=DateInput(),
-        error_messages={"invalid": f"Enter a date, {DATE_EXAMPLE}."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["period"].error_messages["invalid_choice"] = (
-            "Period %(value)s is not one of this_week, last_week, this_month, last_month, custom."
-        )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("period") == "custom":
-            date_from, date_to = data.get("date_from"), data.get("date_to")
-            if not date_from or not date_to:
-                raise ValidationError(
-                    f"A custom period needs both dates, {DATE_EXAMPLE} to 2026-11-30."
-                )
-            if date_from > date_to:
-                raise ValidationError("The period starts after it ends; swap the dates.")
-            if (date_to - date_from).days > 366:
-                raise ValidationError(
-                    "Choose a period of at most a year, e.g. 2026-01-01 to 2026-12-31."
-                )
-        return data
-
-    def selected(self, today: date) -> Period:
-        if not self.is_bound or not self.is_valid():
-            return period_of("this_week", today)
-        data = self.cleaned_data
-        return period_of(
-            data.get("period") or "this_week", today, data.get("date_from"), data.get("date_to")
-        )
-
-
 class DateRangeForm(forms.Form):
     """An optional inclusive `from`/`to` filter (the client page's unbilled time card)."""
 
@@ -321,6 +273,41 @@ class DateRangeForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return None, None
         return self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+
+
+class PeriodForm(DateRangeForm):
+    """My Work's period for the project breakdown and KPIs (a custom range needs both dates)."""
+
+    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
+    field_order = ["period", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].error_messages["invalid_choice"] = (
+            "Period %(value)s is not one of this_week, last_week, this_month, last_month, custom."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            date_from, date_to = data.get("date_from"), data.get("date_to")
+            if not date_from or not date_to:
+                raise ValidationError(
+                    f"A custom period needs both dates, {DATE_EXAMPLE} to 2026-11-30."
+                )
+            if (date_to - date_from).days > 366:
+                raise ValidationError(
+                    "Choose a period of at most a year, e.g. 2026-01-01 to 2026-12-31."
+                )
+        return data
+
+    def selected(self, today: date) -> Period:
+        if not self.is_bound or not self.is_valid():
+            return period_of("this_week", today)
+        data = self.cleaned_data
+        return period_of(
+            data.get("period") or "this_week", today, data.get("date_from"), data.get("date_to")
+        )
 
 
 class DirectoryFilterForm(forms.Form):

@@ -4,15 +4,9 @@ the balance invariant every test checks after every sync."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.db import connection
 from django.db.models import Sum
 from kombu import Queue
 
@@ -22,13 +16,13 @@ from sync.clients.jira import JiraClient
 from sync.clients.tempo import TempoClient
 from sync.services import run_jira_sync
 from sync.tempo import run_tempo_sync
+from tests.celery_worker import celery_worker, reachable_broker_url
 from tests.factories import ProjectFactory, PurchaseFactory, TaskFactory
 from tests.sync.fake_atlassian import FakeJira
 from timetracking.balances import balance_of
 from timetracking.models import BillingAdjustment, EntryChange, TimeEntry
 
 WEBHOOK_SECRET = "whsec-test-secret"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -184,37 +178,9 @@ def tempo_firm(jira_firm, settings):
 # --- a real Celery worker on the real Redis broker (after tests/worker/test_worker.py) ---------
 
 
-def _redis_url() -> str:
-    return (
-        os.environ.get("TEST_REDIS_URL")
-        or os.environ.get("REDIS_URL")
-        or "redis://127.0.0.1:6379/15"
-    )
-
-
-def _test_database_url() -> str:
-    """The URL of the database this test writes to (pytest-django's test_… copy)."""
-    db = connection.settings_dict
-    assert db["ENGINE"] == "django.db.backends.postgresql", (
-        "The worker test needs PostgreSQL so a second process sees the data; run it with "
-        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/hourbank (make test does)."
-    )
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def broker_url():
-    url = _redis_url()
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        pytest.fail(
-            f"Redis is not reachable at {url} ({error}); start it (make test does): this test must not skip."
-        )
-    return url
+    return reachable_broker_url()
 
 
 @pytest.fixture
@@ -252,51 +218,16 @@ def tasks_on_broker(broker_url, sync_queue):
 @pytest.fixture
 def sync_worker(broker_url, sync_queue, fake_jira, tmp_path):
     env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": broker_url,
         "WORKLOG_SOURCE": "jira",
         "JIRA_BASE_URL": fake_jira.url,
         "JIRA_EMAIL": fake_jira.email,
         "JIRA_API_TOKEN": fake_jira.token,
-        "PYTHONUNBUFFERED": "1",
     }
-    env.pop("TEMPO_API_TOKEN", None)
-    log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                sync_queue,
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"{sync_queue}@%h",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        process.log_path = log_path
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with celery_worker(
+        broker_url=broker_url,
+        queue=sync_queue,
+        log_path=tmp_path / "worker.log",
+        env=env,
+        drop_env=("TEMPO_API_TOKEN",),
+    ) as process:
+        yield process

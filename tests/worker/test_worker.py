@@ -5,60 +5,28 @@ path works: commit → publish to Redis → a separate worker process → the se
 
 import datetime
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection, transaction
+from django.db import transaction
 from kombu import Queue
 
 from clients.models import BillingPlan
 from config.celery import app as celery_app
+from tests.celery_worker import celery_worker, reachable_broker_url
 from timetracking.models import TimeEntry
 from timetracking.services import create_entry
 from timetracking.tasks import reapply_billing_rules_task
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER_DEADLINE_SECONDS = 30
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _redis_url() -> str:
-    return (
-        os.environ.get("TEST_REDIS_URL")
-        or os.environ.get("REDIS_URL")
-        or "redis://127.0.0.1:6379/15"
-    )
-
-
-def _test_database_url() -> str:
-    """The URL of the database this test writes to (pytest-django's test_… copy)."""
-    db = connection.settings_dict
-    assert db["ENGINE"] == "django.db.backends.postgresql", (
-        "The worker test needs PostgreSQL so that a second process can see the data; "
-        "run it with DATABASE_URL=postgres://postgres@127.0.0.1:5432/hourbank (make test does)."
-    )
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def broker_url():
-    url = _redis_url()
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        pytest.fail(
-            f"Redis is not reachable at {url} ({error}); start it (make test does) — this test must not skip."
-        )
-    return url
+    return reachable_broker_url()
 
 
 @pytest.fixture
@@ -88,51 +56,10 @@ def publish_to_broker(broker_url, queue_name):
 
 @pytest.fixture
 def celery_worker_process(broker_url, queue_name, tmp_path):
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": broker_url,
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                queue_name,
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"{queue_name}@%h",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        process.log_path = log_path
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    # Its database connection is gone now, so pytest-django can drop the test database.
+    with celery_worker(
+        broker_url=broker_url, queue=queue_name, log_path=tmp_path / "worker.log"
+    ) as process:
+        yield process
 
 
 def test_worker_applies_new_minimum_to_committed_entries(
