@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    AppliedWorklog,
     DeletedWorklog,
     JiraIssue,
     QuarantinedWorklog,
@@ -83,3 +84,18 @@ class JiraIssueAdmin(admin.ModelAdmin):
 
 admin.site.register(WebhookDelivery)
 admin.site.register(DeletedWorklog)
+
+
+@admin.register(AppliedWorklog)
+class AppliedWorklogAdmin(admin.ModelAdmin):
+    """Which version of each worklog the sync applied last (its replay guard); read-only."""
+
+    list_display = ("worklog_id", "source", "source_updated_at")
+    list_filter = ("source",)
+    search_fields = ("=worklog_id",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -25,7 +25,7 @@ from timetracking.services import (
     update_entry,
 )
 
-from .models import DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
+from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
 
 
 @dataclass(frozen=True)
@@ -297,9 +297,28 @@ def _forget_queued(source: str, worklog_id: str) -> None:
 
 @transaction.atomic
 def apply_worklog(worklog: NormalizedWorklog) -> ApplyResult:
-    """Bring the entry of one worklog in line with it (create, update, move, ignore, triage)."""
+    """Bring the entry of one worklog in line with it (create, update, move, ignore, triage).
+    A version older than one already applied changes nothing (dedupe by id and update time)."""
     if DeletedWorklog.objects.filter(source=worklog.source, worklog_id=worklog.worklog_id).exists():
         return ApplyResult(Outcome.SKIPPED, reason="deleted at the source")
+    applied = AppliedWorklog.objects.filter(
+        source=worklog.source, worklog_id=worklog.worklog_id
+    ).first()
+    if applied is not None and worklog.updated_at < applied.source_updated_at:
+        return ApplyResult(Outcome.SKIPPED, reason="older than the version already applied")
+    result = _apply_version(worklog)
+    if result.outcome != Outcome.SKIPPED and (
+        applied is None or worklog.updated_at > applied.source_updated_at
+    ):
+        AppliedWorklog.objects.update_or_create(
+            source=worklog.source,
+            worklog_id=worklog.worklog_id,
+            defaults={"source_updated_at": worklog.updated_at},
+        )
+    return result
+
+
+def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
     existing = entry_for_worklog(worklog.source, worklog.worklog_id)
     if existing and existing.source_updated_at and worklog.updated_at < existing.source_updated_at:
         return ApplyResult(Outcome.SKIPPED, reason="older than the stored version")

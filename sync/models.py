@@ -189,3 +189,23 @@ class DeletedWorklog(models.Model):
 
     def __str__(self):
         return f"{self.source} worklog {self.worklog_id} (deleted)"
+
+
+class AppliedWorklog(models.Model):
+    """The newest version (source update time) of each worklog the mapping has applied, whatever
+    it did with it: an entry, the triage queue, ignored, a billing adjustment. A snapshot older
+    than this (a webhook fetch whose answer was in flight while a poll applied a newer version)
+    changes nothing; entries alone cannot tell, since ignored and queued worklogs have none and
+    invoiced entries keep the invoiced version."""
+
+    source = models.CharField(max_length=10, choices=WorklogSource.choices)
+    worklog_id = models.CharField(max_length=32)
+    source_updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "worklog_id"], name="applied_worklog_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.source} worklog {self.worklog_id} as of {self.source_updated_at}"

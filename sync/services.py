@@ -7,8 +7,9 @@ How exactly-once holds:
   a crash anywhere before the commit leaves both untouched, and the next run fetches the page again;
 - a run that finds the cursor moved while it was fetching (another run applied that page)
   drops what it fetched and goes on from the new cursor;
-- the mapping compares each worklog with its entry (id + updated time + fields), so a repeated
-  item changes nothing, and deleted worklogs leave a tombstone no late fetch can undo."""
+- the mapping compares each worklog with its entry (id + updated time + fields) and with the
+  newest version it applied (`AppliedWorklog`), so a repeated item or a late, older snapshot
+  changes nothing, and deleted worklogs leave a tombstone no late fetch can undo."""
 
 from __future__ import annotations
 
@@ -419,6 +420,7 @@ def fetch_jira_worklog(
                 _commit_counts(state, run, counts)
             return
         refresh_issues(client, {worklog.issue_id})
+        ((worklog, raw),) = _with_display_names(client, [(worklog, raw)])
         with transaction.atomic():
             state = _locked_state(WorklogSource.JIRA)
             _apply_one(worklog, raw, counts)
@@ -508,6 +510,26 @@ class WebhookRejected(ValueError):
     """A signed body that is not a worklog event Hourbank can act on (400)."""
 
 
+class WebhookNotQueued(RuntimeError):
+    """The broker refused the job (503): the delivery is forgotten so Jira's retry counts."""
+
+
+def _enqueue_delivery(identifier: str, send) -> None:
+    """Publish after commit; if the broker is down, forget the delivery so that Jira's retry
+    of the same X-Atlassian-Webhook-Identifier is not taken for a duplicate."""
+
+    def publish():
+        try:
+            send()
+        except Exception as error:  # noqa: BLE001 - any publish failure means "not queued"
+            WebhookDelivery.objects.filter(identifier=identifier).delete()
+            raise WebhookNotQueued(
+                f"The job queue is unavailable ({error.__class__.__name__}); Jira will retry the delivery."
+            ) from error
+
+    transaction.on_commit(publish)
+
+
 @transaction.atomic
 def accept_jira_webhook(body: bytes, delivery_id: str | None) -> str:
     """Record the delivery and enqueue the fetch (or delete) after commit. Returns what was
@@ -543,17 +565,18 @@ def accept_jira_webhook(body: bytes, delivery_id: str | None) -> str:
         # Tempo owns the entries (PRODUCT §3.1): fetch that issue's Tempo worklogs around the
         # worklog's day, or delete the entry that carries this Jira worklog id.
         if kind == "worklog_deleted":
-            transaction.on_commit(lambda: tasks.delete_tempo_worklog.delay(worklog_id))
+            _enqueue_delivery(identifier, lambda: tasks.delete_tempo_worklog.delay(worklog_id))
         else:
             started = _webhook_start_date(worklog, kind)
-            transaction.on_commit(
-                lambda: tasks.fetch_tempo_worklogs.delay(issue_id, started.isoformat())
+            _enqueue_delivery(
+                identifier,
+                lambda: tasks.fetch_tempo_worklogs.delay(issue_id, started.isoformat()),
             )
         return "queued"
     if kind == "worklog_deleted":
-        transaction.on_commit(lambda: tasks.delete_jira_worklog.delay(worklog_id))
+        _enqueue_delivery(identifier, lambda: tasks.delete_jira_worklog.delay(worklog_id))
     else:
-        transaction.on_commit(lambda: tasks.fetch_jira_worklog.delay(issue_id, worklog_id))
+        _enqueue_delivery(identifier, lambda: tasks.fetch_jira_worklog.delay(issue_id, worklog_id))
     return "queued"
 
 

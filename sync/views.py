@@ -108,4 +108,6 @@ def jira_webhook(request):
         )
     except services.WebhookRejected as error:
         return JsonResponse({"detail": str(error)}, status=400)
+    except services.WebhookNotQueued as error:
+        return JsonResponse({"detail": str(error)}, status=503)
     return JsonResponse({"status": outcome}, status=202)

@@ -336,6 +336,20 @@ def update_entry(
     return current
 
 
+def delete_refusal(entry: TimeEntry, *, from_source: bool = False) -> EntryError | None:
+    """Why `entry` may not be deleted, or None: the one rule for delete_entry and for pages that
+    say so before anyone confirms a delete."""
+    if entry.locked:
+        return EntryLocked(
+            f"This entry is on invoice {entry.invoice} and is locked; it cannot be deleted."
+        )
+    if entry.source != Source.MANUAL and not from_source:
+        return EntrySourceConflict(
+            f"This entry comes from {entry.get_source_display()}; delete it there."
+        )
+    return None
+
+
 @transaction.atomic
 def delete_entry(entry: TimeEntry, *, by=None, from_source: bool = False) -> None:
     current = (
@@ -344,14 +358,9 @@ def delete_entry(entry: TimeEntry, *, by=None, from_source: bool = False) -> Non
         .get(pk=entry.pk)
     )
     _lock_client(current.task.project.client_id)
-    if current.locked:
-        raise EntryLocked(
-            f"This entry is on invoice {current.invoice} and is locked; it cannot be deleted."
-        )
-    if current.source != Source.MANUAL and not from_source:
-        raise EntrySourceConflict(
-            f"This entry comes from {current.get_source_display()}; delete it there."
-        )
+    refusal = delete_refusal(current, from_source=from_source)
+    if refusal is not None:
+        raise refusal
     _history(
         current,
         ChangeKind.DELETED,

@@ -77,6 +77,7 @@ from .services import (
     EntryError,
     create_entry,
     delete_entry,
+    delete_refusal,
     discard_timer,
     set_timesheet_cell,
     start_timer,
@@ -428,8 +429,10 @@ def delete_entry_view(request, entry_id: int):
     entry = get_entry_for_user(request.user, entry_id)
     if not can_change_entry(request.user, entry):
         raise PermissionDenied("You can only delete your own entries.")
-    error = None
-    if request.method == "POST":
+    # Say it before the confirmation, not only after it (PRODUCT §2.2).
+    refusal = delete_refusal(entry)
+    error = refusal.message if refusal is not None else None
+    if request.method == "POST" and error is None:
         try:
             delete_entry(entry, by=request.user)
         except EntryError as refusal:

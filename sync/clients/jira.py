@@ -5,6 +5,7 @@ through `sync.services`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from .base import (
     SourceNotFound,
     SourceUnavailable,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_IDS_PER_WORKLOG_LIST = 1000  # the documented cap of POST /worklog/list
 MAX_IDS_PER_SEARCH = 100
@@ -112,7 +115,7 @@ class JiraClient(RetryingClient):
     def _refusal(self, status: int, what: str, response) -> JiraError | None:
         if status in (401, 403):
             return JiraAuthError(
-                f"Jira refused the credentials (HTTP {status}) on {what}: {self._error_text(response)}. "
+                f"Jira refused the credentials (HTTP {status}) on {what}: {self._error_text(response).rstrip('.')}. "
                 "Check JIRA_EMAIL and JIRA_API_TOKEN (and that JIRA_BASE_URL matches the token type)."
             )
         return None
@@ -173,23 +176,36 @@ class JiraClient(RetryingClient):
         found = []
         for start in range(0, len(ids), MAX_IDS_PER_SEARCH):
             batch = ids[start : start + MAX_IDS_PER_SEARCH]
-            payload = {
-                "jql": f"id in ({','.join(batch)})",
-                "fields": ISSUE_FIELDS,
-                "maxResults": MAX_IDS_PER_SEARCH,
-            }
-            seen_tokens = set()
-            while True:
-                body = self._request("POST", "search/jql", json=payload)
-                issues = body.get("issues") or []
-                found.extend(issues)
-                token = body.get("nextPageToken")
-                # Guard against a token loop: stop on an empty page or a token seen before.
-                if not token or not issues or token in seen_tokens:
-                    break
-                seen_tokens.add(token)
-                payload = {**payload, "nextPageToken": token}
+            try:
+                found.extend(self._search_ids(batch))
+            except (JiraAuthError, JiraUnavailable):
+                raise
+            except JiraError as error:
+                # JQL validation refuses the whole `id in (…)` when one issue is gone or hidden;
+                # the issue endpoint answers for each (404 → left out).
+                logger.info(
+                    "search/jql refused %d ids (%s); reading them one by one", len(batch), error
+                )
+                found.extend(issue for issue_id in batch if (issue := self.issue(issue_id)))
         return found
+
+    def _search_ids(self, ids: list[str]) -> list[dict]:
+        payload = {
+            "jql": f"id in ({','.join(ids)})",
+            "fields": ISSUE_FIELDS,
+            "maxResults": MAX_IDS_PER_SEARCH,
+        }
+        found, seen_tokens = [], set()
+        while True:
+            body = self._request("POST", "search/jql", json=payload)
+            issues = body.get("issues") or []
+            found.extend(issues)
+            token = body.get("nextPageToken")
+            # Guard against a token loop: stop on an empty page or a token seen before.
+            if not token or not issues or token in seen_tokens:
+                return found
+            seen_tokens.add(token)
+            payload = {**payload, "nextPageToken": token}
 
     def issue(self, issue_id_or_key: str) -> dict | None:
         try:

@@ -33,7 +33,7 @@ from timetracking.services import (
     set_invoice_lock,
 )
 
-OUR_APPS = {"clients", "timetracking", "billing", "auth"}
+OUR_APPS = {"clients", "timetracking", "billing", "sync", "auth"}
 DAY = date(2026, 3, 2)
 
 
@@ -523,3 +523,14 @@ def test_invoice_changelist_shows_number_period_and_total(firm, as_user):
     page = http.get(changelist_url(Invoice)).content.decode()
     assert "INV-2026-0007" in page and "USD 1,234.50" in page and "2026-03-02 – 2026-04-01" in page
     assert http.get(changelist_url(Invoice), {"q": "0007"}).context["cl"].result_count == 1
+
+
+def test_every_model_of_our_apps_is_registered_in_the_admin():
+    from django.apps import apps
+
+    unregistered = [
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in OUR_APPS - {"auth"} and model not in admin.site._registry
+    ]
+    assert unregistered == []

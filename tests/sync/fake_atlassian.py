@@ -97,6 +97,9 @@ class FakeJira:
         self.base_path = base_path.rstrip("/")
         self.page_size = page_size
         self.search_page_cap = 100  # Jira may return fewer issues than maxResults asks for
+        # JQL validation as Jira's search reports it for `id in (…)` naming an issue that does
+        # not exist or is hidden: 400 for the whole query (not in the spec README; off by default).
+        self.strict_jql_ids = False
         self.account_groups = set(account_groups)
         self.now_ms = START_MS + 10 * 3600 * 1000
         self.worklogs: dict[str, dict] = {}
@@ -268,9 +271,12 @@ class FakeJira:
         times: int = 1,
         retry_after: int | None = None,
         delay: float = 0.0,
+        late: bool = False,
     ):
         """The next `times` requests whose path contains `path_contains` fail with `status`
-        (or, with `delay`, answer only after that many seconds: a client timeout)."""
+        (or, with `delay`, answer only after that many seconds: a client timeout). With
+        `late=True` (and no status) the answer is the one true when the request arrived, sent
+        `delay` seconds later: a response in flight while the data changes."""
         with self._lock:
             self.failures.append(
                 {
@@ -279,6 +285,7 @@ class FakeJira:
                     "times": times,
                     "retry_after": retry_after,
                     "delay": delay,
+                    "late": late,
                 }
             )
 
@@ -417,6 +424,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body=None, headers=None):
         data = b"" if body is None else json.dumps(body).encode()
+        if getattr(self, "late_by", 0):
+            time.sleep(self.late_by)  # the body is already built: it describes the past
+            self.late_by = 0
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -455,6 +465,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if rule is None:
                     return False
                 rule["times"] -= 1
+                if rule.get("late"):
+                    self.late_by = rule["delay"]
+                    return False
                 if rule["status"] == 429 and rule["retry_after"]:
                     jira._retry_not_before = time.monotonic() + rule["retry_after"]
         if rule["delay"]:
@@ -515,15 +528,17 @@ class _Handler(BaseHTTPRequestHandler):
         if single and method == "GET":
             with jira._lock:
                 record = jira.worklogs.get(single.group(2))
-                if (
-                    record is None
-                    or record["issueId"] != single.group(1)
-                    or not jira.visible(record, authed)
-                ):
-                    return self._error(
-                        404, "Worklog does not exist or you do not have permission to see it."
-                    )
-                return self._send(200, jira.worklog_json(record))
+                found = (
+                    record is not None
+                    and record["issueId"] == single.group(1)
+                    and jira.visible(record, authed)
+                )
+                answer = jira.worklog_json(record) if found else None
+            if answer is None:
+                return self._error(
+                    404, "Worklog does not exist or you do not have permission to see it."
+                )
+            return self._send(200, answer)
         issue = re.fullmatch(r"/rest/api/3/issue/([^/]+)", path)
         if issue and method == "GET":
             found = self._find_issue(issue.group(1)) if authed else None
@@ -677,7 +692,8 @@ class _Handler(BaseHTTPRequestHandler):
             page = items[: jira.page_size]
             last_page = len(items) <= jira.page_size
             until = page[-1][0] if page else horizon
-        base = f"{SITE}/rest/api/3/worklog/{feed}"
+        # Returned URLs carry the host the client called (README §1), base path included.
+        base = f"http://{self.headers.get('Host')}{jira.base_path}/rest/api/3/worklog/{feed}"
         return self._send(
             200,
             {
@@ -722,6 +738,11 @@ class _Handler(BaseHTTPRequestHandler):
                 "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.",
             )
         wanted = [i.strip() for i in match.group(1).split(",") if i.strip()]
+        unknown = [i for i in wanted if i not in self.jira.issues or not authed]
+        if self.jira.strict_jql_ids and unknown:
+            return self._error(
+                400, f"An issue with key '{unknown[0]}' does not exist for field 'id'."
+            )
         fields = body.get("fields") or ["id"]
         size = min(int(body.get("maxResults") or 50), self.jira.search_page_cap)
         offset = int(body.get("nextPageToken") or 0)

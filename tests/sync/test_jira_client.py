@@ -73,6 +73,17 @@ def test_issue_metadata_follows_next_page_tokens(fake):
     assert issues[0]["fields"]["labels"] == ["x"] and fake.calls("/search/jql") == 3
 
 
+def test_a_search_refused_for_one_missing_issue_falls_back_to_reading_issues_one_by_one(fake):
+    """JQL can refuse `id in (…)` as a whole (400) when one id is gone or hidden: the others'
+    metadata must still arrive, or one deleted issue in the triage queue fails every run."""
+    fake.add_issue("10001", "OPS-1")
+    fake.add_issue("10002", "OPS-2")
+    fake.strict_jql_ids = True
+    issues = client_for(fake).issues(["10001", "10002", "10999"])
+    assert sorted(i["key"] for i in issues) == ["OPS-1", "OPS-2"]
+    assert fake.calls("/search/jql") == 1 and fake.calls("/rest/api/3/issue/") == 3
+
+
 def test_single_worklog_and_missing_things_are_none(fake):
     wid = fake.add_worklog("10042")
     client = client_for(fake)

@@ -143,3 +143,52 @@ def test_signed_but_unusable_body_gets_400_naming_what_is_missing(jira_firm):
     response = post(body, {"X-Hub-Signature": sign(body, WEBHOOK_SECRET)})
     assert response.status_code == 400 and "worklog.id" in response.json()["detail"]
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_webhook_fetch_names_an_unknown_author_like_a_poll_does(
+    jira_firm, django_capture_on_commit_callbacks
+):
+    fake = jira_firm.fake
+    fake.add_user("acc-zoe", "Zoe Park")
+    wid = fake.add_worklog("10001", account_id="acc-zoe", display_name="")
+    body, headers = fake.webhook("worklog_created", wid, secret=WEBHOOK_SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(body, headers).status_code == 202
+
+    placeholder = entry_for_worklog("jira", wid).member
+    assert placeholder.user.username == "jira-acc-zoe" and not placeholder.user.is_active
+    assert placeholder.user.get_full_name() == "Zoe Park"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broker_down_answers_503_and_forgets_the_delivery_so_jiras_retry_counts(jira_firm):
+    """If the job cannot be queued, Jira must retry: a 2xx or a remembered delivery id would
+    lose the event until the next poll."""
+    from config.celery import app as celery_app
+
+    fake = jira_firm.fake
+    wid = fake.add_worklog("10001")
+    body, headers = fake.webhook(
+        "worklog_created", wid, secret=WEBHOOK_SECRET, identifier="delivery-broker-down"
+    )
+    conf = celery_app.conf
+    saved = {name: conf[name] for name in ("task_always_eager", "broker_url")}
+    # A closed port on loopback: publishing fails at once, as with Redis stopped.
+    conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    celery_app.__dict__.pop("amqp", None)
+    celery_app._pool = None
+    try:
+        response = post(body, headers)
+    finally:
+        conf.update(saved)
+        celery_app.__dict__.pop("amqp", None)
+        celery_app._pool = None
+    assert response.status_code == 503
+    assert "retry" in response.json()["detail"]
+    assert not WebhookDelivery.objects.filter(identifier="delivery-broker-down").exists()
+
+    # Jira's retry, with the broker back (tasks in-process here), is applied, not a duplicate.
+    response = post(body, {**headers, "X-Atlassian-Webhook-Retry": "1"})
+    assert response.status_code == 202 and response.json() == {"status": "queued"}
+    assert entry_for_worklog("jira", wid) is not None
+    assert_balances_consistent()

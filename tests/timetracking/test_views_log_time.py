@@ -344,6 +344,34 @@ def test_jira_entry_keeps_date_and_duration_but_billable_can_change(firm, as_use
     )
 
 
+def test_delete_of_an_invoiced_entry_is_refused_before_any_confirmation(firm, as_user):
+    entry = log(firm.staff_member, firm.acme_task, 60)
+    invoice_and_lock(firm.acme, [entry])
+    http = as_user(firm.staff)
+
+    page = http.get(f"/entries/{entry.pk}/delete/")
+    dialog = http.get(f"/entries/{entry.pk}/delete/", headers=htmx("dialog-slot"))
+
+    assert page.status_code == 409 and dialog.status_code == 200
+    for html in (page.content.decode(), dialog.content.decode()):
+        assert "on invoice INV-2026-0001 and is locked; it cannot be deleted" in html
+        assert ">Delete</button>" not in html  # nothing to confirm
+
+
+def test_delete_of_a_jira_entry_is_refused_before_any_confirmation_and_not_offered(firm, as_user):
+    entry = log(firm.staff_member, firm.acme_task, 60, source=Source.JIRA, jira_worklog_id="10002")
+    http = as_user(firm.staff)
+
+    html = http.get(f"/entries/{entry.pk}/delete/", headers=htmx("dialog-slot")).content.decode()
+    assert "comes from Jira; delete it there" in html and ">Delete</button>" not in html
+
+    my_work = http.get("/my-work/").content.decode()
+    edit = http.get(f"/entries/{entry.pk}/edit/").content.decode()
+    assert f"/entries/{entry.pk}/edit/" in my_work
+    assert f"/entries/{entry.pk}/delete/" not in my_work + edit
+    assert TimeEntry.objects.filter(pk=entry.pk).exists()
+
+
 def test_staff_cannot_change_someone_elses_entry_but_managers_can(firm, as_user):
     entry = log(firm.other_member, firm.acme_task, 60)
 
