@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from timetracking.admin import ReadOnlyAdmin
+
 from .models import (
     AppliedWorklog,
     DeletedWorklog,
@@ -83,7 +85,16 @@ class JiraIssueAdmin(admin.ModelAdmin):
 
 
 admin.site.register(WebhookDelivery)
-admin.site.register(DeletedWorklog)
+
+
+@admin.register(DeletedWorklog)
+class DeletedWorklogAdmin(ReadOnlyAdmin):
+    """Tombstones keep deleted worklogs deleted (and stand in for their pruned replay guard):
+    never added, edited or removed by hand."""
+
+    list_display = ("worklog_id", "source", "deleted_at")
+    list_filter = ("source",)
+    search_fields = ("=worklog_id",)
 
 
 @admin.register(AppliedWorklog)

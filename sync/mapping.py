@@ -459,6 +459,9 @@ def remove_worklog(source: str, worklog_id: str) -> ApplyResult:
     """The worklog was deleted at its source: delete its entry (history row, hours credited),
     or, when the entry is invoiced, record a crediting adjustment. Idempotent."""
     DeletedWorklog.objects.get_or_create(source=source, worklog_id=worklog_id)
+    # The tombstone now refuses every version (`apply_worklog` checks it first), so the replay
+    # guard of this worklog has nothing left to guard: it goes in the same transaction.
+    AppliedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
     _forget_queued(source, worklog_id)
     entry = entry_for_worklog(source, worklog_id)
     if entry is None:

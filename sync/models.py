@@ -196,7 +196,16 @@ class AppliedWorklog(models.Model):
     it did with it: an entry, the triage queue, ignored, a billing adjustment. A snapshot older
     than this (a webhook fetch whose answer was in flight while a poll applied a newer version)
     changes nothing; entries alone cannot tell, since ignored and queued worklogs have none and
-    invoiced entries keep the invoiced version."""
+    invoiced entries keep the invoiced version.
+
+    Pruning: the row of a deleted worklog goes with its deletion (`mapping.remove_worklog`), since
+    the `DeletedWorklog` tombstone, checked first and never removed, refuses every version after
+    it. The other rows must stay however old they are: an older snapshot can still arrive (a
+    fetched answer waits for the row lock, a paused worker resumes, a webhook job is retried) and
+    worklogs are edited months later, so no age is provably safe; without its row, a stale
+    snapshot of an ignored, queued or invoiced worklog would be applied again (an entry back, a
+    reversing adjustment), which breaks exactly-once. Their number is bounded by the worklogs
+    the firm has: about one per time entry."""
 
     source = models.CharField(max_length=10, choices=WorklogSource.choices)
     worklog_id = models.CharField(max_length=32)

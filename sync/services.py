@@ -134,11 +134,10 @@ def _commit_counts(state: SyncState, run: SyncRun, counts: dict) -> None:
 
 
 def _quarantine(source: str, worklog_id: str, payload, error: str) -> None:
-    row = (
-        QuarantinedWorklog.objects.filter(source=source, worklog_id=worklog_id).first()
-        if worklog_id
-        else None
-    )
+    """Record (or count again) a payload that could not be read; one row per worklog id, or,
+    without an id, per identical payload, so re-reading it on every run adds no rows."""
+    same = {"worklog_id": worklog_id} if worklog_id else {"worklog_id": "", "payload": payload}
+    row = QuarantinedWorklog.objects.filter(source=source, **same).first()
     if row is None:
         QuarantinedWorklog.objects.create(
             source=source, worklog_id=worklog_id, payload=payload, error=error[:2000]
@@ -146,6 +145,10 @@ def _quarantine(source: str, worklog_id: str, payload, error: str) -> None:
     else:
         row.payload, row.error, row.times_seen = payload, error[:2000], row.times_seen + 1
         row.save(update_fields=["payload", "error", "times_seen", "last_seen_at"])
+
+
+def _feed_item_key(item) -> str:
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 def _apply_one(worklog: NormalizedWorklog, raw, counts: dict) -> None:
@@ -294,9 +297,11 @@ def _walk_feed(
     cursor_field = f"{feed}_cursor"
     since = 0 if full else getattr(sync_state(WorklogSource.JIRA), cursor_field)
     applied_at: dict[str, int] = {}  # worklog id → updatedTime applied by this run
+    # Malformed feed items quarantined by this run: a boundary item repeats on the next page.
+    quarantined_items: set[str] = set()
     while True:
         page = client.changed_worklogs(feed, since)
-        if page.values and not page.last_page and (page.until is None or page.until <= since):
+        if page.has_items and not page.last_page and (page.until is None or page.until <= since):
             raise SyncError(
                 f"1000 or more worklogs in Jira's {feed} feed share the time {since} (epoch ms), so the feed "
                 "cannot page past them; the run stopped instead of looping. Spread those worklogs' update times "
@@ -306,6 +311,11 @@ def _walk_feed(
         fresh = [
             item for item in page.values if applied_at.get(item.worklog_id, -1) < item.updated_time
         ]
+        bad_items = {
+            _feed_item_key(bad.item): bad
+            for bad in page.malformed
+            if _feed_item_key(bad.item) not in quarantined_items
+        }
         fetched, malformed = [], []
         if feed == "updated" and fresh:
             for raw in client.worklogs(item.worklog_id for item in fresh):
@@ -326,10 +336,14 @@ def _walk_feed(
                 since = stored
                 continue
             counts = empty_counts()
-            counts["fetched"] += len(fetched) + len(malformed)
+            counts["fetched"] += len(fetched) + len(malformed) + len(bad_items)
             for raw, error in malformed:
                 worklog_id = str(raw.get("id", "")) if isinstance(raw, dict) else ""
                 _quarantine(WorklogSource.JIRA, worklog_id, raw, error)
+                counts["quarantined"] += 1
+            for bad in bad_items.values():
+                logger.warning("Quarantined a Jira %s feed item: %s", feed, bad.error)
+                _quarantine(WorklogSource.JIRA, bad.worklog_id, bad.item, bad.error)
                 counts["quarantined"] += 1
             for worklog, raw in sorted(
                 fetched, key=lambda pair: (pair[0].updated_at, int(pair[0].worklog_id))
@@ -341,13 +355,14 @@ def _walk_feed(
             if hook:
                 hook("applied", {"feed": feed, "since": since, "page": page})
             # The next cursor is this page's `until`; an empty page keeps the old one.
-            new_cursor = page.until if page.values and page.until is not None else since
+            new_cursor = page.until if page.has_items and page.until is not None else since
             setattr(state, cursor_field, max(stored, new_cursor) if full else new_cursor)
             state.save(update_fields=[cursor_field])
             _commit_counts(state, run, counts)
 
         for item in fresh:
             applied_at[item.worklog_id] = item.updated_time
+        quarantined_items.update(bad_items)
         if page.last_page:
             return
         since = page.until

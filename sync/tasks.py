@@ -54,11 +54,12 @@ def sync_tempo(
     if problem:
         logger.info("Tempo sync skipped: %s", problem)
         return {"skipped": problem}
-    if date_from and date_to:
-        window = date.fromisoformat(date_from), date.fromisoformat(date_to)
-    else:
-        window = tempo.reconcile_window()
-    run = tempo.run_tempo_sync(date_from=window[0], date_to=window[1], trigger=trigger)
+    window = (
+        (date.fromisoformat(date_from), date.fromisoformat(date_to))
+        if date_from and date_to
+        else (None, None)  # the last TEMPO_RECONCILE_DAYS
+    )
+    run = tempo.run_scheduled_tempo_sync(date_from=window[0], date_to=window[1], trigger=trigger)
     return {"run": run.pk, "status": run.status, **run.counts()}
 
 

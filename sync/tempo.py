@@ -9,8 +9,8 @@ How a run keeps the exactly-once effect:
 - The next run asks from cursor − 5 minutes, and worklogs are de-duplicated by
   (`tempoWorklogId`, `updatedAt`): inside a run by a table of what it applied, across runs by the
   mapping, which leaves an entry with the same update time unchanged.
-- v4 has no deleted feed. A run over a date window (`sync_tempo --from/--to`, and every beat run
-  over the last TEMPO_RECONCILE_DAYS days) deletes the entries of that window whose worklog no
+- v4 has no deleted feed. A run over a date window (`sync_tempo --from/--to`, and every beat,
+  "Sync now" or plain `sync_tempo` run over the last TEMPO_RECONCILE_DAYS days) deletes the entries of that window whose worklog no
   page returned, and only after every page came back without error. The window is read before
   the incremental pass, so a worklog moved out of the window meanwhile is seen by that pass;
   entries touched after the window was read are left for the next run.
@@ -388,6 +388,21 @@ def run_tempo_sync(
             _reconcile(tempo, run, date_from, date_to, memory, read_at)
 
     return _guarded(run, work)
+
+
+def run_scheduled_tempo_sync(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    trigger: str = RunTrigger.BEAT,
+) -> SyncRun:
+    """The run of beat, "Sync now" and `manage.py sync_tempo`: the given window, or by default
+    the last TEMPO_RECONCILE_DAYS days, read and reconciled along with the updates. The window
+    read also finds what offset paging of the updates skipped (an item deleted or moved between
+    two pages shifts the next one past the run, and the cursor then moves beyond it)."""
+    if date_from is None and date_to is None:
+        date_from, date_to = reconcile_window()
+    return run_tempo_sync(date_from=date_from, date_to=date_to, trigger=trigger)
 
 
 def _store_cursor(largest: datetime | None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .base import (
     RetryingClient,
@@ -47,11 +47,32 @@ class ChangedWorklog:
 
 
 @dataclass(frozen=True)
+class MalformedFeedItem:
+    """A feed item without a numeric `worklogId` or `updatedTime`: quarantined by the sync, the
+    rest of the page goes on (PRODUCT §3.5)."""
+
+    item: object  # exactly as Jira sent it
+    error: str
+
+    @property
+    def worklog_id(self) -> str:
+        """The id as sent when it is a plain value (quarantine rows are keyed on it), else ""."""
+        value = self.item.get("worklogId") if isinstance(self.item, dict) else None
+        return str(value)[:64] if isinstance(value, int | str) else ""
+
+
+@dataclass(frozen=True)
 class ChangedPage:
     values: list[ChangedWorklog]
     since: int
     until: int | None
     last_page: bool
+    malformed: list[MalformedFeedItem] = field(default_factory=list)
+
+    @property
+    def has_items(self) -> bool:
+        """Whether Jira returned anything (a page of only malformed items still moves the cursor)."""
+        return bool(self.values or self.malformed)
 
 
 class JiraClient(RetryingClient):
@@ -129,15 +150,21 @@ class JiraClient(RetryingClient):
         body = self._request("GET", f"worklog/{feed}", params={"since": int(since)})
         if not isinstance(body, dict) or not isinstance(body.get("values"), list):
             raise JiraError(f"worklog/{feed} answered without a 'values' list: {str(body)[:200]}")
-        values = []
+        values, malformed = [], []
         for item in body["values"]:
             try:
                 # The feed gives worklogId as a number, Worklog.id is a string: normalise to str.
                 values.append(ChangedWorklog(str(int(item["worklogId"])), int(item["updatedTime"])))
             except (KeyError, TypeError, ValueError) as error:
-                raise JiraError(
-                    f"worklog/{feed} returned an item without worklogId/updatedTime: {item!r}"
-                ) from error
+                # One garbled item must not stop the feed: the sync quarantines it and goes on.
+                malformed.append(
+                    MalformedFeedItem(
+                        item,
+                        f"worklog/{feed} returned an item without a numeric worklogId and updatedTime "
+                        f'({error.__class__.__name__}: {error}); expected e.g. {{"worklogId": 31001, '
+                        f'"updatedTime": 1741600000000}}.',
+                    )
+                )
         until = body.get("until")
         return ChangedPage(
             values=values,
@@ -145,6 +172,7 @@ class JiraClient(RetryingClient):
             until=int(until) if until is not None else None,
             # Stop on lastPage, never on the absence of nextPage (Jira's own sample has both).
             last_page=bool(body.get("lastPage", True)),
+            malformed=malformed,
         )
 
     def worklogs(self, ids: Iterable[str]) -> list[dict]:

@@ -104,6 +104,8 @@ class FakeJira:
         self.now_ms = START_MS + 10 * 3600 * 1000
         self.worklogs: dict[str, dict] = {}
         self.deleted: list[tuple[str, int]] = []
+        # Raw items served in a feed as they are (malformed ones): feed → [(time ms, item)].
+        self.raw_feed_items: dict[str, list[tuple[int, object]]] = {"updated": [], "deleted": []}
         self.issues: dict[str, dict] = {}
         self.users: dict[str, dict] = {}
         self.failures: list[dict] = []
@@ -256,6 +258,12 @@ class FakeJira:
         """Serve this exact body for the worklog (malformed payloads)."""
         with self._lock:
             self.worklogs[str(worklog_id)]["raw"] = raw
+
+    def add_feed_item(self, feed: str, item, at_ms: int | None = None) -> None:
+        """Serve `item` verbatim in `worklog/<feed>`, placed at `at_ms` (default now) among the
+        others: a feed item Jira garbled (no `worklogId`, a text id, no `updatedTime`)."""
+        with self._lock:
+            self.raw_feed_items[feed].append((self.now_ms if at_ms is None else at_ms, item))
 
     def delete_worklog(self, worklog_id) -> None:
         with self._lock:
@@ -682,13 +690,19 @@ class _Handler(BaseHTTPRequestHandler):
             horizon = jira.now_ms - LAST_MINUTE_MS  # the last minute is left out
             if feed == "updated":
                 items = [
-                    (r["updated_ms"], int(r["id"]))
+                    (r["updated_ms"], int(r["id"]), None)
                     for r in jira.worklogs.values()
                     if jira.visible(r, authed)
                 ]
             else:
-                items = [(at, int(wid)) for wid, at in jira.deleted] if authed else []
-            items = sorted(i for i in items if since <= i[0] <= horizon)
+                items = [(at, int(wid), None) for wid, at in jira.deleted] if authed else []
+            if authed:  # a raw item sorts before the regular ones of its millisecond
+                items += [
+                    (at, -1 - n, raw) for n, (at, raw) in enumerate(jira.raw_feed_items[feed])
+                ]
+            items = sorted(
+                (i for i in items if since <= i[0] <= horizon), key=lambda i: (i[0], i[1])
+            )
             page = items[: jira.page_size]
             last_page = len(items) <= jira.page_size
             until = page[-1][0] if page else horizon
@@ -698,7 +712,10 @@ class _Handler(BaseHTTPRequestHandler):
             200,
             {
                 "values": [
-                    {"worklogId": wid, "updatedTime": at, "properties": []} for at, wid in page
+                    raw
+                    if raw is not None
+                    else {"worklogId": wid, "updatedTime": at, "properties": []}
+                    for at, wid, raw in page
                 ],
                 "since": since,
                 "until": until,

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from sync.mapping import entry_for_worklog
-from sync.models import RunStatus, UnmappedWorklog
+from sync.models import AppliedWorklog, DeletedWorklog, RunStatus, UnmappedWorklog
 from sync.services import fetch_jira_worklog
 from tests.sync.conftest import assert_balances_consistent, client_for, remaining, sync
 from timetracking.models import BillingAdjustment, TimeEntry
@@ -120,3 +120,29 @@ def test_a_late_snapshot_does_not_undo_the_adjustment_of_an_invoiced_entry(jira_
 
     assert [a.minutes for a in BillingAdjustment.objects.all()] == [60]
     assert remaining(jira_firm.acme) == start - 60  # the 3rd hour
+
+
+def test_a_deleted_worklogs_replay_guard_is_pruned_and_a_late_snapshot_still_changes_nothing(
+    jira_firm,
+):
+    fake = jira_firm.fake
+    wid = fake.add_worklog("10001", seconds=3600)
+    kept = fake.add_worklog("10001", seconds=600)
+    fake.tick()
+    sync(fake)
+    start = remaining(jira_firm.acme)
+
+    def deleted_and_polled():
+        fake.delete_worklog(wid)
+        fake.tick()
+        assert sync(fake).deleted == 1
+
+    _late_webhook_fetch(fake, "10001", wid, deleted_and_polled)
+    sync(fake)
+
+    # The tombstone refuses the late snapshot; the replay guard went with the deletion.
+    assert entry_for_worklog("jira", wid) is None
+    assert remaining(jira_firm.acme) == start + 60
+    assert DeletedWorklog.objects.filter(source="jira", worklog_id=wid).exists()
+    assert not AppliedWorklog.objects.filter(source="jira", worklog_id=wid).exists()
+    assert AppliedWorklog.objects.filter(source="jira", worklog_id=kept).exists()

@@ -1,6 +1,7 @@
 """Jira runs against the fake server over real HTTP: mapping, edits, deletes, exactly-once,
 failures. Every `sync()` also checks the balance invariant of every client."""
 
+import json
 from datetime import date, datetime, time
 
 import pytest
@@ -487,6 +488,55 @@ def test_malformed_worklog_is_quarantined_with_payload_and_error_while_the_rest_
     assert entry(good)
     row = QuarantinedWorklog.objects.get(worklog_id=bad)
     assert row.payload["started"] == "yesterday" and "'started'" in row.error
+
+
+def key(payload) -> str:
+    return json.dumps(payload, sort_keys=True)
+
+
+def test_a_malformed_feed_item_is_quarantined_and_the_feed_and_its_cursor_go_on(jira_firm):
+    fake = jira_firm.fake
+    fake.page_size = 2  # each garbled item sits on a page boundary, so it comes back once more
+    first = fake.add_worklog("10001", seconds=600)
+    fake.tick(1)
+    no_id = {"updatedTime": fake.now_ms, "properties": []}
+    fake.add_feed_item("updated", no_id)
+    fake.tick(1)
+    text_id = {"worklogId": "abc", "updatedTime": fake.now_ms}
+    fake.add_feed_item("updated", text_id)
+    fake.tick(1)
+    last = fake.add_worklog("10001", seconds=1200)
+    fake.tick()
+
+    run = sync(fake)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert (run.created, run.quarantined, run.fetched) == (2, 2, 4)
+    assert entry(first).duration_minutes == 10 and entry(last).duration_minutes == 20
+    assert state().updated_cursor == fake.worklogs[last]["updated_ms"]
+    by_payload = {key(row.payload): row for row in QuarantinedWorklog.objects.filter(source="jira")}
+    assert set(by_payload) == {key(no_id), key(text_id)}
+    assert all(row.times_seen == 1 for row in by_payload.values())
+    assert by_payload[key(text_id)].worklog_id == "abc"
+    assert "worklog/updated" in by_payload[key(no_id)].error
+    assert '"worklogId": 31001' in by_payload[key(no_id)].error  # an accepted example
+
+    # The deleted feed: an item without updatedTime is quarantined, the deletion after it applies.
+    fake.add_feed_item("deleted", {"worklogId": 31999})
+    fake.tick(1)
+    fake.delete_worklog(last)
+    fake.tick()
+    run = sync(fake)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert (run.deleted, run.quarantined) == (1, 1) and entry_for_worklog("jira", last) is None
+    assert state().deleted_cursor == fake.deleted[-1][1]
+    assert QuarantinedWorklog.objects.get(worklog_id="31999").payload == {"worklogId": 31999}
+
+    # Read again from the start: the same items are counted again, never stored twice.
+    rerun = sync(fake, full=True)
+    assert rerun.status == RunStatus.SUCCEEDED and rerun.quarantined == 3 and rerun.created == 0
+    assert QuarantinedWorklog.objects.count() == 3
+    assert all(row.times_seen == 2 for row in QuarantinedWorklog.objects.all())
 
 
 # --- failures ------------------------------------------------------------------------------

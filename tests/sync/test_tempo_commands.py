@@ -14,6 +14,7 @@ from sync import tasks
 from sync.mapping import entry_for_worklog
 from sync.models import SyncRun
 from tests.sync.conftest import assert_balances_consistent
+from tests.sync.fake_atlassian import START_MS
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,37 @@ def test_exit_1_when_tempo_is_not_configured_or_refuses_the_token(tempo_firm, se
     settings.TEMPO_API_TOKEN = tempo_firm.fake.tempo_token
     settings.JIRA_BASE_URL = ""
     assert "JIRA_BASE_URL" in failing("--json")  # issue details come from Jira
+
+
+def test_without_a_window_the_command_reads_and_reconciles_the_last_reconcile_days(
+    tempo_firm, settings
+):
+    settings.TEMPO_RECONCILE_DAYS = 10
+    fake = tempo_firm.fake
+    today = timezone.localdate()
+    gone = fake.add_worklog("10001", started=f"{today - timedelta(days=3)}T09:00:00.000+0100")
+    assert json.loads(run_command("--json"))["created"] == 1
+    fake.tick(600)
+    # Updated before the cursor, yet never read: what offset paging skips when an item is
+    # deleted or moved between two pages of the incremental pass.
+    skipped = fake.add_worklog(
+        "10001",
+        seconds=1800,
+        started=f"{today - timedelta(days=2)}T09:00:00.000+0100",
+        updated_ms=START_MS,
+    )
+    fake.delete_worklog(gone)
+
+    counts = json.loads(run_command("--json"))
+
+    assert (counts["created"], counts["deleted"]) == (1, 1)
+    assert entry_for_worklog("tempo", fake.tempo_id(skipped)).duration_minutes == 30
+    assert entry_for_worklog("tempo", fake.tempo_id(gone)) is None
+    run = SyncRun.objects.filter(trigger="command").first()
+    assert (run.window_from, run.window_to) == (  # the beat run's window
+        today - timedelta(days=10),
+        today + timedelta(days=1),
+    )
 
 
 # --- Celery ----------------------------------------------------------------------------------

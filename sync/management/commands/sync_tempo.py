@@ -1,6 +1,7 @@
 """`manage.py sync_tempo [--from DATE] [--to DATE] [--json]`: one Tempo run, synchronously
-(INTERFACES §1). With a window it also reconciles it: entries of worklogs gone from Tempo are
-deleted (or, when invoiced, adjusted)."""
+(INTERFACES §1), the same run as beat's: the updates since the cursor plus a window read and
+reconciled (entries of worklogs gone from Tempo are deleted, or, when invoiced, adjusted). The
+window is --from/--to, or by default the last TEMPO_RECONCILE_DAYS days."""
 
 from datetime import date
 
@@ -12,14 +13,22 @@ from sync.models import RunTrigger
 
 
 class Command(SyncCommand):
-    help = "Run one Tempo worklog sync now; --from/--to also reconciles deletions in that window."
+    help = (
+        "Run one Tempo worklog sync now, as the scheduled run does: the updates since the cursor, "
+        "and a read and reconcile (deletions) of a date window: --from/--to, or by default the "
+        "last TEMPO_RECONCILE_DAYS days through tomorrow."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--from", dest="date_from", help="First day of the window, e.g. 2025-03-01"
+            "--from",
+            dest="date_from",
+            help="First day of the window, e.g. 2025-03-01 (default: TEMPO_RECONCILE_DAYS ago)",
         )
         parser.add_argument(
-            "--to", dest="date_to", help="Last day of the window (default: today), e.g. 2025-03-31"
+            "--to",
+            dest="date_to",
+            help="Last day of the window, e.g. 2025-03-31 (default: today with --from, else tomorrow)",
         )
         self.add_json_argument(parser)
 
@@ -32,7 +41,9 @@ class Command(SyncCommand):
             date_from, date_to = self._window(options["date_from"], options["date_to"])
         except ValueError as error:
             return self.fail(str(error), as_json=as_json)
-        run = tempo.run_tempo_sync(date_from=date_from, date_to=date_to, trigger=RunTrigger.COMMAND)
+        run = tempo.run_scheduled_tempo_sync(
+            date_from=date_from, date_to=date_to, trigger=RunTrigger.COMMAND
+        )
         return self.report(run, as_json=as_json)
 
     @staticmethod
