@@ -38,6 +38,7 @@ from .durations import ACCEPTED_EXAMPLE, DurationError, parse_duration
 from .models import EntryStatus, Member, TimeEntry
 from .selectors import (
     can_change_entry,
+    can_log_for_others,
     consumption_history,
     entries_with_status,
     get_entry_for_user,
@@ -464,7 +465,7 @@ def _collect(errors: dict, read):
 def create_time_entry(request: HttpRequest, payload: EntryIn):
     """Log time. Staff log for themselves; managers and finance may name another `member`."""
     user = api_user(request)
-    if payload.member not in (None, user.username) and not has_role(user, "manager"):
+    if payload.member not in (None, user.username) and not can_log_for_others(user):
         raise HttpError(403, "Only managers and finance may log time for someone else.")
     errors: dict[str, list[str]] = {}
     minutes = _collect(errors, lambda: _minutes(payload.duration))
@@ -518,7 +519,7 @@ def patch_time_entry(request: HttpRequest, id: int, payload: EntryPatch):
     _ensure_can_change(user, entry)
     moving_task = payload.task_id is not None and payload.task_id != entry.task_id
     moving_member = payload.member is not None and payload.member != entry.member.user.username
-    if (moving_task or moving_member) and not has_role(user, "manager"):
+    if (moving_task or moving_member) and not can_log_for_others(user):
         raise HttpError(403, "Only managers and up may change an entry's task or member.")
 
     given = payload.model_fields_set

@@ -15,8 +15,15 @@ from clients.selectors import visible_tasks
 from clients.services import PurchaseError, parse_purchase_hours
 
 from .durations import DurationError, format_minutes, parse_duration
-from .models import Source, TimeEntry
-from .selectors import DIRECTORY_SORTS, DIRECTORY_STATUSES, Risk, week_start_of
+from .models import Member, Source, TimeEntry
+from .selectors import (
+    DIRECTORY_SORTS,
+    DIRECTORY_STATUSES,
+    Risk,
+    can_log_for_others,
+    loggable_members,
+    week_start_of,
+)
 from .services import EntryChanges
 
 DATE_EXAMPLE = "e.g. 2026-11-03"
@@ -89,8 +96,24 @@ class DurationField(forms.CharField):
             raise ValidationError(str(error)) from None
 
 
+class ListedModelChoiceIterator(forms.models.ModelChoiceIterator):
+    """Reads the options once per form: rendering a select iterates its choices twice (the
+    `required` attribute check, then the options), and the default would query each time."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # fills the queryset's cache; the next pass reads it
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedModelChoiceIterator
+
+
 class EntryForm(forms.Form):
-    """The log-time dialog: create (every field) or edit (task read-only)."""
+    """The log-time dialog: create (every field) or edit (task read-only). Managers and up also
+    get a Member select (PRODUCT §9, log for others); everyone else never has that field."""
 
     task = forms.ModelChoiceField(
         queryset=Task.objects.none(),
@@ -116,8 +139,26 @@ class EntryForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Optional: a post without it (an older page, a script) keeps the default member.
+    member = ListedModelChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label=None,
+        label="Member",
+        error_messages={
+            "invalid_choice": "That member cannot log time (inactive or excluded); "
+            "choose one from the list, e.g. yourself."
+        },
+    )
 
-    def __init__(self, *args, user, entry: TimeEntry | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user,
+        entry: TimeEntry | None = None,
+        member: Member | None = None,
+        **kwargs,
+    ):
         if entry is not None:
             kwargs.setdefault(
                 "initial",
@@ -130,6 +171,13 @@ class EntryForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.entry = entry
+        # Who the entry is for unless a manager picks someone else: the entry's, or the user's.
+        self.default_member = entry.member if entry is not None else member
+        if can_log_for_others(user) and self.default_member is not None:
+            self.fields["member"].queryset = loggable_members(keep=self.default_member)
+            self.fields["member"].initial = self.default_member
+        else:
+            del self.fields["member"]
         if entry is None:
             self.fields["task"].queryset = (
                 visible_tasks(user).filter(is_active=True).select_related("project__client")
@@ -143,6 +191,8 @@ class EntryForm(forms.Form):
             # Changed at their source (PRODUCT §1); the billable flag can be overridden here.
             self.fields["date"].disabled = True
             self.fields["duration"].disabled = True
+            if "member" in self.fields:
+                self.fields["member"].disabled = True
 
     def add_error(self, field, error):
         super().add_error(field, error)
@@ -157,9 +207,14 @@ class EntryForm(forms.Form):
     def read_only(self) -> bool:
         return self.entry is not None and self.entry.locked
 
+    def chosen_member(self) -> Member | None:
+        """The member to save for (valid forms): the one picked, else the default."""
+        return self.cleaned_data.get("member") or self.default_member
+
     def changes(self) -> EntryChanges:
         data = self.cleaned_data
         return EntryChanges(
+            member=self.chosen_member(),
             on_date=data["date"],
             duration_minutes=data["duration"],
             billable=data["billable"],

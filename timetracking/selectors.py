@@ -19,7 +19,16 @@ from clients.units import minutes_to_hours, minutes_value
 
 from .balances import Balance, balance_of, with_balances
 from .durations import format_minutes
-from .models import BillingAdjustment, EntryChange, EntryStatus, Member, Source, TimeEntry, Timer
+from .models import (
+    BillingAdjustment,
+    EntryChange,
+    EntryStatus,
+    Exclusion,
+    Member,
+    Source,
+    TimeEntry,
+    Timer,
+)
 from .rates import NO_RATE, ResolvedRate, resolve_billing_rate
 from .rules import billable_minutes
 
@@ -980,3 +989,43 @@ def running_timer(member: Member | None) -> Timer | None:
     if member is None:
         return None
     return Timer.objects.filter(member=member).select_related("task__project__client").first()
+
+
+# Logging for someone else (PRODUCT §9: manager and up log for others and edit their entries)
+
+LOG_FOR_OTHERS_REFUSED = (
+    "Only managers and up may log time for someone else; leave Member out to log your own time."
+)
+
+
+def can_log_for_others(user) -> bool:
+    """Managers, finance and admins log time for (and move entries to) other members."""
+    return has_role(user, "manager")
+
+
+def loggable_members(*, keep: Member | None = None):
+    """Members time can be logged for: active logins, not Jira placeholders, not excluded.
+    `keep` (an entry's current member) stays listed so editing never moves it by accident."""
+    members = Member.objects.filter(is_placeholder=False, user__is_active=True).exclude(
+        exclusion=Exclusion.EXCLUDED
+    )
+    if keep is not None:
+        members = members | Member.objects.filter(pk=keep.pk)
+    return members.select_related("user").order_by("user__username")
+
+
+def ensure_can_log_for(user, member_value, *, default: Member) -> None:
+    """A request naming a member other than `default` (the user's own, or the entry's) is
+    refused unless the user may log for others: refused, never silently ignored."""
+    value = str(member_value or "").strip()
+    if value and value != str(default.pk) and not can_log_for_others(user):
+        raise PermissionDenied(LOG_FOR_OTHERS_REFUSED)
+
+
+def member_to_log_for(user, member_value, *, default: Member) -> Member:
+    """The member a dialog value names (for the preview): `default` when none or unknown."""
+    ensure_can_log_for(user, member_value, default=default)
+    value = str(member_value or "").strip()
+    if not value.isdigit() or int(value) == default.pk:
+        return default
+    return loggable_members(keep=default).filter(pk=int(value)).first() or default

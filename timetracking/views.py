@@ -46,11 +46,13 @@ from .forms import (
     parse_iso_week,
 )
 from .selectors import (
+    LOG_FOR_OTHERS_REFUSED,
     can_change_entry,
     client_directory,
     client_projects,
     client_purchases,
     consumption_history,
+    ensure_can_log_for,
     entries_on_day,
     entry_preview,
     get_entry_for_user,
@@ -58,6 +60,7 @@ from .selectors import (
     hours_by_task,
     member_for_user,
     member_kpis,
+    member_to_log_for,
     member_today,
     project_tasks,
     project_time_summary,
@@ -268,6 +271,8 @@ def _dialog(request, form, *, member, tasks, selected=None, entry=None, status=2
     if task is not None and member is not None:
         values = form.data if form.is_bound else {}
         owner = entry.member if entry is not None else member
+        if "member" in form.fields:  # only managers and up have the Member select
+            owner = member_to_log_for(request.user, values.get("member"), default=owner)
         preview = _preview_of(values, member=owner, task=task, entry=entry)["preview"]
     context = {
         "form": form,
@@ -282,6 +287,29 @@ def _dialog(request, form, *, member, tasks, selected=None, entry=None, status=2
     }
     template = "timetracking/log_time.html#dialog" if request.htmx else "timetracking/log_time.html"
     return render(request, template, context, status=status)
+
+
+def _refuse_logging_for_others(request, form, *, member, default, entry=None, tasks=()):
+    """A post naming another member from someone who may not log for others: 403 with the
+    dialog and its message (the form never offered the field, so this is no slip of a click)."""
+    try:
+        ensure_can_log_for(request.user, request.POST.get("member"), default=default)
+    except PermissionDenied:
+        return _dialog(
+            request,
+            form,
+            member=member,
+            tasks=list(tasks),
+            entry=entry,
+            status=403,
+            error=LOG_FOR_OTHERS_REFUSED,
+        )
+    return None
+
+
+def _for_whom(request, entry) -> str:
+    """Names the member in the saved message when the entry is someone else's."""
+    return "" if entry.member.user_id == request.user.pk else f" for {entry.member}"
 
 
 @staff_view
@@ -300,14 +328,16 @@ def log_time(request):
         )
     today = member_today(member)
     if request.method == "POST":
-        form = EntryForm(request.POST, user=request.user)
+        form = EntryForm(request.POST, user=request.user, member=member)
+        if refusal := _refuse_logging_for_others(request, form, member=member, default=member):
+            return refusal
         selected = None
         if form.is_valid():
             selected = form.cleaned_data["task"]
             try:
                 entry = create_entry(
                     task=selected,
-                    member=member,
+                    member=form.chosen_member(),
                     on_date=form.cleaned_data["date"],
                     duration_minutes=form.cleaned_data["duration"],
                     billable=form.cleaned_data["billable"],
@@ -317,7 +347,7 @@ def log_time(request):
             except EntryError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                message = f"Logged {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b})."
+                message = f"Logged {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b}){_for_whom(request, entry)}."
                 if request.htmx:
                     return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
                 messages.success(request, message)
@@ -343,7 +373,7 @@ def log_time(request):
     }
     if selected is not None:
         initial["task"] = selected
-    form = EntryForm(initial=initial, user=request.user)
+    form = EntryForm(initial=initial, user=request.user, member=member)
     tasks = _task_choices(
         request, member, selected=selected, project=project, search=request.GET.get("q", "").strip()
     )
@@ -374,6 +404,12 @@ def log_time_preview(request):
     entry_id = _int_param(request, "entry")
     entry = get_entry_for_user(request.user, entry_id) if entry_id else None
     member = entry.member if entry is not None else member_for_user(request.user)
+    if member is not None:
+        # A manager's Member select; anyone else naming another member is refused (403).
+        try:
+            member = member_to_log_for(request.user, request.GET.get("member"), default=member)
+        except PermissionDenied:
+            return HttpResponse(LOG_FOR_OTHERS_REFUSED, status=403)
     task_id = _int_param(request, "task")
     task = (
         entry.task
@@ -395,6 +431,10 @@ def edit_entry(request, entry_id: int):
     member = member_for_user(request.user)
     if request.method == "POST":
         form = EntryForm(request.POST, user=request.user, entry=entry)
+        if refusal := _refuse_logging_for_others(
+            request, form, member=member or entry.member, default=entry.member, entry=entry
+        ):
+            return refusal
         if form.is_valid():
             try:
                 entry = update_entry(entry, form.changes(), by=request.user)
@@ -406,7 +446,7 @@ def edit_entry(request, entry_id: int):
                     error.message,
                 )
             else:
-                message = f"Saved {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b})."
+                message = f"Saved {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b}){_for_whom(request, entry)}."
                 if request.htmx:
                     return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
                 messages.success(request, message)

@@ -2,12 +2,13 @@
 
 import datetime
 import json
+from decimal import Decimal
 
 import pytest
 
-from tests.factories import PurchaseFactory, RateFactory
-from tests.timetracking.views_support import htmx, invoice_and_lock, log
-from timetracking.models import Source, TimeEntry
+from tests.factories import MemberFactory, PurchaseFactory, RateFactory, make_user
+from tests.timetracking.views_support import htmx, invoice_and_lock, log, query_count
+from timetracking.models import Exclusion, Source, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -418,3 +419,215 @@ def test_unknown_ids_are_404(firm, as_user):
     assert http.get("/log-time/?task=999999").status_code == 404
     assert http.get("/log-time/?project=999999").status_code == 404
     assert http.get("/entries/999999/edit/").status_code == 404
+
+
+# --- Logging for someone else (PRODUCT §9: manager and up) ------------------------------------
+
+
+def _alice(firm, rate="140.00"):
+    """A staff member with her own billing rate, distinct from the fixture's USD 100.00."""
+    alice = MemberFactory(user=make_user("alice", "staff", first_name="Alice", last_name="Ng"))
+    RateFactory(member=alice, rate=rate)
+    return alice
+
+
+def test_manager_dialog_offers_a_member_select_defaulting_to_themselves(firm, as_user):
+    alice = _alice(firm)
+    excluded = MemberFactory(
+        user=make_user("gone", "staff", first_name="Ex", last_name="Cluded"),
+        exclusion=Exclusion.EXCLUDED,
+    )
+    placeholder = MemberFactory(
+        user=make_user("jira-ghost", "staff", first_name="Jira", last_name="Ghost"),
+        is_placeholder=True,
+    )
+
+    html = (
+        as_user(firm.manager)
+        .get(f"/log-time/?task={firm.acme_task.pk}", headers=htmx("dialog-slot"))
+        .content.decode()
+    )
+
+    assert '<label for="id_member">Member</label>' in html
+    assert f'<option value="{firm.manager_member.pk}" selected>' in html
+    assert f'<option value="{alice.pk}">Alice Ng</option>' in html
+    assert f'value="{excluded.pk}"' not in html and f'value="{placeholder.pk}"' not in html
+    # INTERFACES §3.1 names stay unique: no other label contains them.
+    for label in ("Task", "Date", "Duration", "Billable", "Description"):
+        assert html.count(f">{label}</label>") == 1
+        assert html.count(label + "</label>") == 1
+
+
+def test_manager_logs_for_alice_with_alices_rate_snapshot(firm, as_user):
+    alice = _alice(firm)
+
+    response = as_user(firm.manager).post(
+        "/log-time/",
+        {
+            "task": firm.acme_task.pk,
+            "member": alice.pk,
+            "date": "2026-03-02",
+            "duration": "2h",
+            "billable": "on",
+        },
+        headers=htmx("dialog-slot"),
+    )
+
+    assert response.status_code == 200 and "entrySaved" in response["HX-Trigger"]
+    entry = TimeEntry.objects.get()
+    assert entry.member == alice and entry.created_by == firm.manager
+    assert entry.billing_rate == Decimal("140.00") and entry.billable_minutes == 120
+    assert "Logged 2h on Checkout bug (Mon 02 Mar) for Alice Ng" in response.content.decode()
+
+
+def test_without_javascript_a_manager_logs_for_alice_and_is_redirected(firm, as_user):
+    alice = _alice(firm)
+
+    response = as_user(firm.manager).post(
+        "/log-time/",
+        {"task": firm.acme_task.pk, "member": alice.pk, "date": "2026-03-02", "duration": "1h"},
+    )
+
+    assert response.status_code == 302
+    assert TimeEntry.objects.get().member == alice
+
+
+def test_manager_post_without_member_logs_their_own_time(firm, as_user):
+    as_user(firm.manager).post(
+        "/log-time/", {"task": firm.acme_task.pk, "date": "2026-03-02", "duration": "1h"}
+    )
+
+    assert TimeEntry.objects.get().member == firm.manager_member
+
+
+def test_manager_cannot_pick_an_excluded_member(firm, as_user):
+    excluded = MemberFactory(user=make_user("gone", "staff"), exclusion=Exclusion.EXCLUDED)
+
+    response = as_user(firm.manager).post(
+        "/log-time/",
+        {
+            "task": firm.acme_task.pk,
+            "member": excluded.pk,
+            "date": "2026-03-02",
+            "duration": "1h",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "That member cannot log time" in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+def test_preview_shows_the_chosen_members_rate_and_balance(firm, as_user):
+    alice = _alice(firm)
+    alice.exclusion = Exclusion.OVERHEAD_ONLY  # tracked, never billed: the bank is untouched
+    alice.save()
+    PurchaseFactory(client=firm.acme, hours=10)
+    http = as_user(firm.manager)
+    url = f"/log-time/preview/?task={firm.acme_task.pk}&date=2026-03-02&duration=2h&billable=on&billable_shown=1"
+
+    for_alice = http.get(f"{url}&member={alice.pk}", headers=htmx("entry-preview"))
+    for_staff = http.get(f"{url}&member={firm.staff_member.pk}", headers=htmx("entry-preview"))
+
+    assert "Billing at USD 140.00/h" in for_alice.content.decode()
+    assert "10.00 h after this entry" in for_alice.content.decode()
+    assert "Billing at USD 100.00/h" in for_staff.content.decode()
+    assert "8.00 h after this entry" in for_staff.content.decode()
+
+
+def test_rerendered_dialog_previews_for_the_chosen_member(firm, as_user):
+    alice = _alice(firm)
+
+    response = as_user(firm.manager).post(
+        "/log-time/",
+        {"task": firm.acme_task.pk, "member": alice.pk, "date": "2026-03-02", "duration": "x"},
+        headers=htmx("dialog-slot"),
+    )
+
+    html = response.content.decode()
+    assert "Billing at USD 140.00/h" in html
+    assert f'<option value="{alice.pk}" selected>' in html
+
+
+def test_manager_moves_an_entry_to_alice_and_the_rate_is_resolved_again(firm, as_user):
+    alice = _alice(firm)
+    entry = log(firm.staff_member, firm.acme_task, 60, on=datetime.date(2026, 3, 2))
+    http = as_user(firm.manager)
+
+    form = http.get(f"/entries/{entry.pk}/edit/", headers=htmx("dialog-slot")).content.decode()
+    assert f'<option value="{firm.staff_member.pk}" selected>' in form
+
+    response = http.post(
+        f"/entries/{entry.pk}/edit/",
+        {"member": alice.pk, "date": "2026-03-02", "duration": "1h", "billable": "on"},
+        headers=htmx("dialog-slot"),
+    )
+
+    entry.refresh_from_db()
+    assert response.status_code == 200 and "entrySaved" in response["HX-Trigger"]
+    assert entry.member == alice and entry.billing_rate == Decimal("140.00")
+
+
+def test_staff_form_has_no_member_field(firm, as_user):
+    _alice(firm)
+    entry = log(firm.staff_member, firm.acme_task, 60)
+    http = as_user(firm.staff)
+
+    for url in (f"/log-time/?task={firm.acme_task.pk}", f"/entries/{entry.pk}/edit/"):
+        html = http.get(url, headers=htmx("dialog-slot")).content.decode()
+        assert 'name="member"' not in html and "Member</label>" not in html, url
+
+
+def test_staff_post_for_someone_else_is_refused_and_nothing_is_saved(firm, as_user):
+    alice = _alice(firm)
+    http = as_user(firm.staff)
+    values = {"task": firm.acme_task.pk, "date": "2026-03-02", "duration": "1h"}
+
+    for headers in ({}, htmx("dialog-slot")):
+        response = http.post("/log-time/", {**values, "member": alice.pk}, headers=headers)
+        assert response.status_code == 403
+        assert "Only managers and up may log time for someone else" in response.content.decode()
+    assert not TimeEntry.objects.exists()
+
+    # Naming themselves is no request for someone else.
+    http.post("/log-time/", {**values, "member": firm.staff_member.pk})
+    assert TimeEntry.objects.get().member == firm.staff_member
+
+
+def test_staff_cannot_move_their_entry_to_someone_else(firm, as_user):
+    alice = _alice(firm)
+    entry = log(firm.staff_member, firm.acme_task, 60, on=datetime.date(2026, 3, 2))
+    http = as_user(firm.staff)
+
+    response = http.post(
+        f"/entries/{entry.pk}/edit/",
+        {"member": alice.pk, "date": "2026-03-02", "duration": "3h"},
+    )
+    preview = http.get(f"/log-time/preview/?task={firm.acme_task.pk}&member={alice.pk}")
+
+    entry.refresh_from_db()
+    assert response.status_code == 403 and preview.status_code == 403
+    assert entry.member == firm.staff_member and entry.duration_minutes == 60
+
+
+def test_member_select_keeps_query_counts(firm, as_user):
+    entry = log(firm.staff_member, firm.acme_task, 60)
+    staff, manager = as_user(firm.staff), as_user(firm.manager)
+    dialog = f"/log-time/?task={firm.acme_task.pk}"
+
+    def counts():
+        return (
+            query_count(lambda: staff.get(dialog, headers=htmx("dialog-slot"))),
+            query_count(lambda: manager.get(dialog, headers=htmx("dialog-slot"))),
+            query_count(lambda: manager.get(f"/entries/{entry.pk}/edit/")),
+        )
+
+    staff.get("/my-work/"), manager.get("/my-work/")  # warm sessions and caches
+    before = counts()
+    for name in ("m1", "m2", "m3", "m4"):
+        RateFactory(member=MemberFactory(user=make_user(name, "staff")))
+    after = counts()
+
+    assert before == after
+    # The staff dialog does not even read the member list; the manager's reads it once.
+    assert before[1] == before[0] + 1
