@@ -6,8 +6,10 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from billing.models import Invoice
 from clients.models import BillingPlan, Client, HourPurchase, Project, Task, UserProfile
 from timetracking.models import CostRate, Member, RateCard
+from timetracking.services import attach_entries_to_invoice, set_invoice_lock
 
 PASSWORD = "correct-horse-battery"
 
@@ -111,3 +113,24 @@ class PurchaseFactory(factory.django.DjangoModelFactory):
     date = datetime.date(2026, 1, 1)
     hours = Decimal("40")
     note = "Block"
+
+
+def invoice_and_lock(client, entries, number="INV-2026-0001", status="approved") -> Invoice:
+    """An invoice holding `entries`, attached (and, unless a draft, locked) through the same
+    timetracking functions billing's services use. Test setup only."""
+    entries = list(entries)
+    dates = [entry.date for entry in entries] or [datetime.date(2026, 1, 1)]
+    invoice = Invoice.objects.create(
+        client=client,
+        status=status,
+        number=None if status == "draft" else number,
+        currency=client.currency,
+        period_from=min(dates),
+        period_to=max(dates),
+    )
+    attach_entries_to_invoice([entry.pk for entry in entries], invoice.pk)
+    if status != "draft":
+        set_invoice_lock(invoice.pk, True)
+    for entry in entries:
+        entry.refresh_from_db()
+    return invoice

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from clients.services import create_api_token
+from tests.factories import invoice_and_lock
 from timetracking.services import create_entry
 
 BASE = "/api/v1"
@@ -61,22 +62,14 @@ def log_entry(firm):
 @pytest.fixture
 def lock_on_invoice(firm):
     """lock_on_invoice(entry) → the entry on an approved invoice (locked), as billing does it."""
-    from billing.models import Invoice
-    from timetracking.services import attach_entries_to_invoice, set_invoice_lock
 
     def lock(entry, *, locked=True):
-        client = entry.task.project.client
-        invoice = Invoice.objects.create(
-            client=client,
+        invoice_and_lock(
+            entry.task.project.client,
+            [entry],
             number=f"TEST-{entry.pk}",
             status="approved" if locked else "draft",
-            currency=client.currency,
-            period_from=entry.date,
-            period_to=entry.date,
         )
-        attach_entries_to_invoice([entry.pk], invoice.pk)
-        if locked:
-            set_invoice_lock(invoice.pk, True)
         entry.refresh_from_db()
         return entry
 

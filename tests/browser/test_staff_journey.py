@@ -63,7 +63,11 @@ def test_staff_journey(page, firm, csp_errors):
     expect(page.get_by_role("heading", name="1h 30m logged today")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Logged 1h 30m on Checkout bug")
     assert page.evaluate("window.__samePage") is True  # no full reload
-    assert page.evaluate("!!Chart.getChart(document.querySelector('canvas[data-chart]'))")
+    # The chart is redrawn after htmx swaps the refreshed week in: wait for it (fails on timeout).
+    page.wait_for_function(
+        "!!(window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]')))",
+        timeout=10_000,
+    )
 
     # The client page shows the balance change.
     page.goto(f"/clients/{firm.acme.pk}/")

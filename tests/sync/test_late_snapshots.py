@@ -5,7 +5,6 @@ did (entry, triage queue, billing adjustment), the late, older snapshot changes 
 
 import threading
 import time
-from datetime import date
 
 import pytest
 from django.db import connection
@@ -13,6 +12,7 @@ from django.db import connection
 from sync.mapping import entry_for_worklog
 from sync.models import AppliedWorklog, DeletedWorklog, RunStatus, UnmappedWorklog
 from sync.services import fetch_jira_worklog
+from tests.factories import invoice_and_lock
 from tests.sync.conftest import assert_balances_consistent, client_for, remaining, sync
 from timetracking.models import BillingAdjustment, TimeEntry
 
@@ -92,21 +92,14 @@ def test_a_late_snapshot_does_not_bring_back_an_entry_the_poll_ignored(jira_firm
 
 
 def test_a_late_snapshot_does_not_undo_the_adjustment_of_an_invoiced_entry(jira_firm):
-    from billing.models import Invoice
 
     fake = jira_firm.fake
     wid = fake.add_worklog("10001", seconds=2 * 3600)
     fake.tick()
     sync(fake)
-    invoice = Invoice.objects.create(
-        client=jira_firm.acme,
-        number="INV-2025-0009",
-        status="approved",
-        currency="USD",
-        period_from=date(2025, 3, 1),
-        period_to=date(2025, 3, 31),
+    invoice_and_lock(
+        jira_firm.acme, TimeEntry.objects.filter(jira_worklog_id=wid), number="INV-2025-0009"
     )
-    TimeEntry.objects.filter(jira_worklog_id=wid).update(invoice=invoice, locked=True)
     start = remaining(jira_firm.acme)
 
     def edited_to_3h_and_polled():

@@ -9,7 +9,7 @@ import pytest
 from clients.models import Task
 from sync.mapping import entry_for_worklog
 from sync.models import QuarantinedWorklog, RunStatus, SyncState, UnmappedWorklog
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, invoice_and_lock
 from tests.sync.conftest import SleepRecorder, client_for, remaining, snapshot, sync
 from tests.sync.fake_atlassian import START_MS
 from timetracking.models import BillingAdjustment, EntryChange, Exclusion, Member, TimeEntry
@@ -309,21 +309,14 @@ def test_manual_billable_override_survives_later_syncs(jira_firm):
 
 
 def test_invoiced_entry_is_not_changed_and_the_difference_becomes_a_pending_adjustment(jira_firm):
-    from billing.models import Invoice
 
     fake = jira_firm.fake
     wid = fake.add_worklog("10001", seconds=2 * 3600)
     fake.tick()
     sync(fake)
-    invoice = Invoice.objects.create(
-        client=jira_firm.acme,
-        number="INV-2025-0001",
-        status="approved",
-        currency="USD",
-        period_from=date(2025, 3, 1),
-        period_to=date(2025, 3, 31),
+    invoice_and_lock(
+        jira_firm.acme, TimeEntry.objects.filter(pk=entry(wid).pk), number="INV-2025-0001"
     )
-    TimeEntry.objects.filter(pk=entry(wid).pk).update(invoice=invoice, locked=True)
     start = remaining(jira_firm.acme)
 
     fake.update_worklog(wid, seconds=3 * 3600)

@@ -17,6 +17,7 @@ from sync.models import (
     SyncState,
     UnmappedWorklog,
 )
+from tests.factories import invoice_and_lock
 from tests.sync.conftest import (
     SleepRecorder,
     assert_balances_consistent,
@@ -82,17 +83,7 @@ def _client(code):
 
 def lock_on_invoice(firm, time_entry: TimeEntry) -> None:
     """Invoice and lock the entry, as billing's services would (test setup only)."""
-    from billing.models import Invoice
-
-    invoice = Invoice.objects.create(
-        client=firm.acme,
-        number="INV-2025-0001",
-        status="approved",
-        currency="USD",
-        period_from=date(2025, 3, 1),
-        period_to=date(2025, 3, 31),
-    )
-    TimeEntry.objects.filter(pk=time_entry.pk).update(invoice=invoice, locked=True)
+    invoice_and_lock(firm.acme, [time_entry], number="INV-2025-0001")
 
 
 # --- entries ---------------------------------------------------------------------------------
