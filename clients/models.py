@@ -18,12 +18,28 @@ def validate_timezone(value):
         )
 
 
+class FieldRounding(models.TextChoices):
+    OFF = "off", "Off"
+    UP = "up", "Up to the next 0.5 h"
+    DOWN = "down", "Down to 0.5 h"
+    NEAREST = "nearest", "Nearest 0.5 h"
+
+
 class FirmSettings(models.Model):
     """The firm-wide settings of the setup file (one row). Env vars are the defaults."""
 
     hours_per_day = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     days_per_week = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     invoice_prefix = models.CharField(max_length=20, default="INV")
+    # Seed 002: field-work billable hours are rounded to 0.5 h when this is not "off".
+    field_rounding = models.CharField(
+        max_length=10, choices=FieldRounding.choices, default=FieldRounding.OFF
+    )
+    # Letterhead of invoice PDFs (PRODUCT §5.3).
+    firm_name = models.CharField(max_length=200, blank=True)
+    firm_address = models.TextField(blank=True)
+    bank_details = models.TextField(blank=True)
+    logo = models.FileField(upload_to="firm/", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "firm settings"
@@ -92,6 +108,7 @@ class Client(models.Model):
     )
     alert_contacts = models.JSONField(default=list, blank=True)
     alert_clients_enabled = models.BooleanField(default=False)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
     is_active = models.BooleanField(default=True)
     is_internal = models.BooleanField(
         default=False, help_text="The firm itself: internal and overhead projects"
@@ -153,6 +170,10 @@ class BillingPlan(models.Model):
         max_digits=8, decimal_places=2, null=True, blank=True
     )
     overtime_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Hour-bank mode: the price of an hour beyond what was purchased (PRODUCT §5.0).
+    overage_rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Support plans: unused included hours carried into the next month, at most this many.
+    rollover_cap_hours = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
     critical_priorities = models.JSONField(default=default_critical_priorities)
 
     class Meta:
@@ -170,6 +191,12 @@ class BillingPlan(models.Model):
         return f"Billing plan of {self.client.code}"
 
 
+class LedgerKind(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    CORRECTION = "correction", "Correction"
+    EXPIRY = "expiry", "Expiry"
+
+
 class HourPurchase(models.Model):
     """A hour-bank top-up. A ledger: corrections are new rows (negative hours allowed)."""
 
@@ -179,6 +206,10 @@ class HourPurchase(models.Model):
     # Stored so balances are plain SQL sums: round-half-up(hours × 60), set by the service.
     minutes = models.IntegerField(editable=False)
     note = models.CharField(max_length=300, blank=True)
+    # PRODUCT §5.4: the ledger row's kind, an optional price (client currency) and expiry.
+    kind = models.CharField(max_length=10, choices=LedgerKind.choices, default=LedgerKind.PURCHASE)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -187,7 +218,14 @@ class HourPurchase(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(hours=0), name="purchase_hours_not_zero")
+            models.CheckConstraint(condition=~Q(hours=0), name="purchase_hours_not_zero"),
+            models.CheckConstraint(
+                condition=Q(kind__in=LedgerKind.values), name="purchase_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0) | Q(price__isnull=True),
+                name="purchase_price_non_negative",
+            ),
         ]
 
     def __str__(self):
