@@ -2,7 +2,7 @@
 
 1. The firm setup (settings, clients with plans and purchases, projects, tasks, members with
    rates and cost rates, users) is one setup dict (INTERFACES §1.1) handed to
-   `timetracking.setup_import.import_setup`, which matches existing rows, so a rerun changes
+   `timetracking.setup.import_setup`, which matches existing rows, so a rerun changes
    nothing there.
 2. Jira-linked tasks get a cached summary, type and priority (what a sync would fetch), only
    where none is cached yet.
@@ -36,7 +36,7 @@ from clients.services import sync_admin_access
 
 from .models import Member, TimeEntry
 from .services import create_entry
-from .setup_import import import_setup
+from .setup import import_setup
 
 DEMO_PASSWORD = "hourbank-demo"
 SEED = 42

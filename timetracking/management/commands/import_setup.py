@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from timetracking.setup_import import COUNT_KEYS, SetupError, import_setup
+from timetracking.setup import COUNT_KEYS, SetupError, import_setup
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from timetracking.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
-from timetracking.setup_import import SetupError
+from timetracking.setup import SetupError
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ from tests.factories import make_user
 from timetracking.durations import parse_duration
 from timetracking.models import CostRate, Member, RateCard, TimeEntry
 from timetracking.services import create_entry, placeholder_member
-from timetracking.setup_import import SetupError, import_setup, validate_setup
+from timetracking.setup import SetupError, import_setup, validate_setup
 
 EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "docs" / "setup.example.json"
 EXAMPLE_PASSWORD = "change-me-please-123"
