@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clients.models import (
     BillingPlan,
@@ -837,3 +840,324 @@ def test_account_id_of_another_real_member_is_an_error(firm, tmp_path):
 
     assert status == 1
     assert "members[0].jira_account_id: 'acc-4' already belongs to member 'staff'" in out["error"]
+
+
+# --- keys for billing: payment terms, overage, rollover, purchase price and expiry ----------------
+
+
+@pytest.mark.django_db
+def test_billing_keys_are_stored(tmp_path):
+    data = example()
+    data["clients"][0]["payment_terms_days"] = 14
+    data["clients"][0]["plan"]["rollover_cap_hours"] = "7.5"
+
+    status, _ = run_json(tmp_path, data)
+
+    assert status == 0
+    acme = Client.objects.get(code="ACME")
+    assert acme.payment_terms_days == 14
+    assert (acme.plan.overage_rate, acme.plan.rollover_cap_hours) == (
+        Decimal("130.00"),
+        Decimal("7.5"),
+    )
+    purchase = HourPurchase.objects.get(client=acme)
+    assert (purchase.price, purchase.expires_on) == (
+        Decimal("4800.00"),
+        datetime.date(2026, 12, 31),
+    )
+    assert run_json(tmp_path, data) == (0, ZERO)
+
+
+@pytest.mark.django_db
+def test_billing_keys_left_out_take_the_defaults(tmp_path):
+    data = {
+        "clients": [
+            {"code": "NEWCO", "name": "New Co", "purchases": [{"date": "2026-01-01", "hours": 5}]}
+        ]
+    }
+
+    assert run_json(tmp_path, data)[0] == 0
+
+    client = Client.objects.get(code="NEWCO")
+    assert client.payment_terms_days == 30
+    assert (client.plan.overage_rate, client.plan.rollover_cap_hours) == (None, Decimal("0"))
+    purchase = client.purchases.get()
+    assert (purchase.price, purchase.expires_on, purchase.note) == (None, None, "")
+
+
+@pytest.mark.django_db
+def test_a_changed_price_or_expiry_updates_the_matched_purchase(tmp_path):
+    run_json(tmp_path, example())
+    purchase_pk = HourPurchase.objects.get().pk
+    data = example()
+    data["clients"][0]["purchases"][0].update(price="5000.00", expires_on=None)
+
+    assert run_json(tmp_path, data) == (0, {**ZERO, "clients": 1})
+
+    purchase = HourPurchase.objects.get()  # updated in place, no second row
+    assert (purchase.pk, purchase.price, purchase.expires_on) == (
+        purchase_pk,
+        Decimal("5000.00"),
+        None,
+    )
+    assert run_json(tmp_path, data) == (0, ZERO)
+
+
+@pytest.mark.django_db
+def test_purchase_keys_left_out_keep_the_stored_price(tmp_path):
+    run_json(tmp_path, example())
+    data = example()
+    del data["clients"][0]["purchases"][0]["price"]
+    del data["clients"][0]["purchases"][0]["expires_on"]
+
+    assert run_json(tmp_path, data) == (0, ZERO)
+    assert HourPurchase.objects.get().price == Decimal("4800.00")
+
+
+@pytest.mark.django_db
+def test_a_changed_overage_rate_counts_the_client(tmp_path):
+    run_json(tmp_path, example())
+    data = example()
+    data["clients"][0]["plan"]["overage_rate"] = None
+    data["clients"][0]["payment_terms_days"] = 45
+
+    assert run_json(tmp_path, data) == (0, {**ZERO, "clients": 1})
+    acme = Client.objects.get()
+    assert (acme.payment_terms_days, acme.plan.overage_rate) == (45, None)
+
+
+BILLING_KEY_ERRORS = {
+    "negative payment terms": (
+        (*CLIENT, "payment_terms_days", -1),
+        "clients[0].payment_terms_days: must be between 0 and 3650 (got -1)",
+    ),
+    "payment terms as text": (
+        (*CLIENT, "payment_terms_days", "30"),
+        "clients[0].payment_terms_days: must be a whole number, e.g. 30 (got '30')",
+    ),
+    "negative overage rate": (
+        (*CLIENT, "plan", "overage_rate", "-1.00"),
+        "clients[0].plan.overage_rate: must be at least 0, e.g. \"120.00\" (got '-1.00')",
+    ),
+    "null rollover cap": (
+        (*CLIENT, "plan", "rollover_cap_hours", None),
+        "clients[0].plan.rollover_cap_hours: must not be null",
+    ),
+    "negative rollover cap": (
+        (*CLIENT, "plan", "rollover_cap_hours", "-2"),
+        "clients[0].plan.rollover_cap_hours: must be at least 0, e.g. \"0\" (got '-2')",
+    ),
+    "price with three decimals": (
+        (*CLIENT, "purchases", 0, "price", "12.345"),
+        'clients[0].purchases[0].price: must have at most 2 decimals, e.g. "120.00" '
+        "(got '12.345')",
+    ),
+    "negative price": (
+        (*CLIENT, "purchases", 0, "price", "-5.00"),
+        "clients[0].purchases[0].price: must be at least 0, e.g. \"120.00\" (got '-5.00')",
+    ),
+    "expiry not a date": (
+        (*CLIENT, "purchases", 0, "expires_on", "31/12/2026"),
+        'clients[0].purchases[0].expires_on: must be a date YYYY-MM-DD, e.g. "2026-01-31" '
+        "(got '31/12/2026')",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BILLING_KEY_ERRORS), ids=list(BILLING_KEY_ERRORS))
+@pytest.mark.django_db
+def test_billing_keys_are_checked(case):
+    change, expected = BILLING_KEY_ERRORS[case]
+    data = example()
+    _mutation(change)(data)
+
+    assert validate_setup(data) == [expected]
+
+
+# --- paths of nested errors ----------------------------------------------------------------------
+
+NESTED_ERRORS = {
+    "list index under a list index": (
+        ("members", 0, "cost_rates", 0, "rate", "sixty"),
+        "members[0].cost_rates[0].rate: must be a decimal number, e.g. \"120.00\" (got 'sixty')",
+    ),
+    "element of a list of values": (
+        (*CLIENT, "projects", 0, "jira_labels", ["acme-web", 5]),
+        'clients[0].projects[0].jira_labels[1]: must be text, e.g. "acme-web" (got 5)',
+    ),
+    "key of an object under an object": (
+        (*CLIENT, "plan", "multipliers", "p1_p3", "0"),
+        "clients[0].plan.multipliers.p1_p3: must be more than 0, e.g. \"1.5\" (got '0')",
+    ),
+    "element deep in a plan": (
+        (*CLIENT, "plan", "critical_priorities", ["P1", "P2", " "]),
+        'clients[0].plan.critical_priorities[2]: must not be empty, e.g. "P1"',
+    ),
+    "key of a list item of a list item": (
+        (*CLIENT, "projects", 0, "tasks", 1, "jira_issue_key", "ACME 12"),
+        'clients[0].projects[0].tasks[1].jira_issue_key: is not valid, e.g. "ACME-12" '
+        "(got 'ACME 12')",
+    ),
+    "a rule across keys names its key": (
+        ("members", 0, "name", "A" * 151 + " Ngata"),
+        "members[0].name: first and last name must be at most 150 characters each",
+    ),
+    "a rule across keys names its object": (
+        ("members", 0, "rates", 2, "client", "ACME"),
+        'members[0].rates[2]: give either "client" or "project", not both '
+        "(got client 'ACME' and project 'ACME-WEB')",
+    ),
+    "a required key deep down": (
+        ("members", 0, "cost_rates", 0, "valid_from", _DELETE),
+        "members[0].cost_rates[0].valid_from: is required",
+    ),
+    "an object where a list goes": (
+        (*CLIENT, "projects", 0, "tasks", {"name": "Admin"}),
+        'clients[0].projects[0].tasks: must be a list […] (got {"name": "Admin"})',
+    ),
+    "a list where an object goes": (
+        (*CLIENT, "business_hours", [0, 1]),
+        "clients[0].business_hours: must be an object {…} (got [0, 1])",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NESTED_ERRORS), ids=list(NESTED_ERRORS))
+def test_nested_errors_name_their_path_exactly(case):
+    change, expected = NESTED_ERRORS[case]
+    data = example()
+    _mutation(change)(data)
+
+    assert validate_setup(data) == [expected]
+
+
+def test_errors_at_several_depths_are_reported_together():
+    data = example()
+    data["settings"]["days_per_week"] = 8
+    data["clients"][0]["plan"]["rounding"]["increment_minutes"] = 0
+    data["members"][0]["rates"][1]["valid_from"] = "2026-1-1"
+    data["users"][2]["role"] = "viewer"
+
+    paths = [error.split(": ")[0] for error in validate_setup(data)]
+
+    assert paths == [
+        "settings.days_per_week",
+        "clients[0].plan.rounding.increment_minutes",
+        "members[0].rates[1].valid_from",
+        "users[2].role",
+    ]
+
+
+# Every object of the format, and the keys it allows (in the order messages list them).
+OBJECT_KEYS = {
+    (): "settings, clients, members, users",
+    ("settings",): "hours_per_day, days_per_week, invoice_prefix",
+    CLIENT: "code, name, currency, tax_rate, timezone, billing_mode, low_balance_hours, "
+    "low_balance_percent, runout_warning_weeks, owner, alert_contacts, alert_clients_enabled, "
+    "is_internal, is_active, business_hours, plan, payment_terms_days, purchases, projects",
+    (*CLIENT, "business_hours"): "weekdays, start, end",
+    (*CLIENT, "plan"): "min_billable_minutes, rounding, multipliers, support_fee, monitoring_fee, "
+    "monthly_included_hours, overtime_rate, rollover_cap_hours, overage_rate, critical_priorities",
+    (*CLIENT, "plan", "rounding"): "method, increment_minutes",
+    (*CLIENT, "plan", "multipliers"): "standard, off_hours, p1_p3, p1_p3_off_hours",
+    (*CLIENT, "purchases", 0): "date, hours, note, price, expires_on",
+    (*CLIENT, "projects", 0): "code, name, classification, status, budget_hours, budget_amount, "
+    "jira_project_keys, jira_labels, tasks",
+    (*CLIENT, "projects", 0, "tasks", 1): "name, jira_issue_key, is_active",
+    ("members", 0): "username, name, email, jira_account_id, weekly_target_hours, exclusion, "
+    "timezone, rates, cost_rates",
+    RATE_1: "client, project, rate, currency, valid_from",
+    ("members", 0, "cost_rates", 0): "rate, currency, valid_from",
+    ("users", 2): "username, email, role, client, password",
+}
+
+
+@pytest.mark.parametrize("at", list(OBJECT_KEYS), ids=[repr(at) for at in OBJECT_KEYS])
+def test_an_unknown_key_is_refused_at_every_level(at):
+    data = example()
+    _mutation((*at, "surprise", 1))(data)
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at)
+
+    assert validate_setup(data) == [
+        f"{where.lstrip('.')}{'.' if at else ''}surprise: unknown key (allowed: {OBJECT_KEYS[at]})"
+    ]
+
+
+# --- property: any valid file imported twice changes nothing the second time ----------------------
+
+_words = st.from_regex(r"[A-Za-z][A-Za-z0-9 ]{0,12}[a-z0-9]", fullmatch=True)
+_money = st.decimals(min_value=0, max_value=99999, places=2).map(str)
+_dates = st.dates(datetime.date(2025, 1, 1), datetime.date(2027, 12, 31)).map(str)
+
+
+@st.composite
+def setup_files(draw) -> dict:
+    codes = draw(
+        st.lists(st.from_regex(r"[A-Z]{2,5}", fullmatch=True), min_size=1, max_size=3, unique=True)
+    )
+    clients = []
+    for code in codes:
+        purchase = st.fixed_dictionaries(
+            {"date": _dates, "hours": st.decimals(1, 400, places=2).map(str)},
+            optional={
+                "note": _words,
+                "price": st.none() | _money,
+                "expires_on": st.none() | _dates,
+            },
+        )
+        tasks = st.lists(_words, max_size=3, unique=True).map(
+            lambda names: [{"name": name} for name in names]
+        )
+        clients.append(
+            {
+                "code": code,
+                "name": draw(_words),
+                "currency": draw(st.sampled_from(["USD", "EUR"])),
+                "tax_rate": str(draw(st.decimals(0, "0.5", places=2))),
+                "payment_terms_days": draw(st.integers(0, 120)),
+                "plan": {
+                    "overage_rate": draw(st.none() | _money),
+                    "rollover_cap_hours": str(draw(st.decimals(0, 100, places=2))),
+                    "multipliers": {"off_hours": str(draw(st.decimals("0.5", 3, places=1)))},
+                },
+                "purchases": draw(
+                    st.lists(
+                        purchase,
+                        max_size=3,
+                        unique_by=lambda p: (p["date"], Decimal(p["hours"]), p.get("note", "")),
+                    )
+                ),
+                "projects": [
+                    {"code": f"{code}-P{index}", "name": draw(_words), "tasks": draw(tasks)}
+                    for index in range(draw(st.integers(0, 2)))
+                ],
+            }
+        )
+    members = [
+        {
+            "username": f"member{index}",
+            "name": draw(_words),
+            "rates": [
+                {"rate": draw(_money), "currency": "USD", "valid_from": valid_from}
+                for valid_from in draw(st.lists(_dates, max_size=2, unique=True))
+            ],
+        }
+        for index in range(draw(st.integers(0, 2)))
+    ]
+    return {"clients": clients, "members": members}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=setup_files())
+@pytest.mark.django_db
+def test_any_valid_file_imported_twice_changes_nothing_the_second_time(data):
+    with transaction.atomic():
+        first = import_setup(data)
+        before = dump()
+
+        second = import_setup(data)
+
+        assert first["clients"] == len(data["clients"])
+        assert second == ZERO
+        assert dump() == before
+        transaction.set_rollback(True)  # each example starts from an empty firm
