@@ -16,7 +16,8 @@ class Command(BaseCommand):
         "nothing. A key left out keeps an existing object's value. Counts are objects created or "
         "changed: a client counts when its row, plan or purchases changed, a member when its row, "
         "rates or cost rates changed, a user when its login (including a member's name and email) "
-        "or role changed. Passwords are set only when a user is created. Rounding increments: "
+        "or role changed. Passwords are set only when a user is created; a purchase's price and "
+        "expires_on update the purchase matched by date, hours and note. Rounding increments: "
         "1, 5, 6, 10, 12, 15, 20, 30 or 60 minutes."
     )
 
