@@ -7,8 +7,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from core.units import hours_to_minutes
+
 from .models import ApiToken, Client, HourPurchase, Project, ProjectStatus, hash_token
-from .units import hours_to_minutes
 
 
 class PurchaseError(ValueError):

@@ -10,10 +10,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictInt
 
-from clients.api_utils import (
+from clients.api_auth import READER_AUTH, STAFF_AUTH
+from clients.models import Client
+from clients.roles import has_role
+from clients.selectors import get_client_for_user, visible_clients, visible_tasks
+from core.api import (
     READ_ERRORS,
-    READER_AUTH,
-    STAFF_AUTH,
     WRITE_ERRORS,
     ApiInputError,
     Id,
@@ -28,10 +30,7 @@ from clients.api_utils import (
     paginated,
     time_text,
 )
-from clients.models import Client
-from clients.roles import has_role
-from clients.selectors import get_client_for_user, visible_clients, visible_tasks
-from clients.units import minutes_value
+from core.units import minutes_value
 
 from .balances import balance_of, with_balances
 from .durations import ACCEPTED_EXAMPLE, DurationError, parse_duration

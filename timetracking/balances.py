@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Client, HourPurchase
-from clients.units import minutes_to_hours
+from core.units import minutes_to_hours
 
 from .models import BillingAdjustment, TimeEntry
 

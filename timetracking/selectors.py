@@ -1,7 +1,5 @@
 """Reads of time entries for pages and the API, and who may change which entry."""
 
-import math
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +13,8 @@ from django.utils import timezone
 from clients.models import Client, FirmSettings, HourPurchase, Project, Task
 from clients.roles import has_role, is_staff_member
 from clients.selectors import visible_clients, visible_tasks
-from clients.units import minutes_to_hours, minutes_value
+from core.calendar import today_in, working_weekdays_of
+from core.units import minutes_to_hours, minutes_value
 
 from .balances import Balance, balance_of, with_balances
 from .durations import format_minutes
@@ -281,22 +280,15 @@ BILLABLE_DURATION = Coalesce(
 
 def member_today(member: Member | None) -> date:
     """ "Today" is the member's today (PRODUCT §2.2): their timezone, else the firm's."""
-    if member is None:
-        return timezone.localdate()
-    return timezone.localtime(timezone=zoneinfo.ZoneInfo(member.timezone)).date()
-
-
-def week_start_of(day: date) -> date:
-    """The Monday of the ISO week of `day`."""
-    return day - timedelta(days=day.weekday())
+    return today_in(member.timezone if member else None)
 
 
 def working_weekdays(days_per_week=None) -> set[int]:
-    """Weekday numbers (0 = Monday) that count as working days: the first ⌈days per week⌉."""
+    """Working weekdays of the firm (or of `days_per_week`)."""
     days = (
         FirmSettings.current().effective_days_per_week if days_per_week is None else days_per_week
     )
-    return set(range(min(7, math.ceil(days))))
+    return working_weekdays_of(days)
 
 
 def entries_on_day(member: Member, day: date):

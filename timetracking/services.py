@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Task
-from clients.units import seconds_to_minutes
+from core.units import seconds_to_minutes
 
 from .durations import MAX_MANUAL_MINUTES
 from .models import (
@@ -379,7 +379,7 @@ def record_adjustment(entry: TimeEntry, *, minutes: int, reason: str) -> Billing
         return None
     client_id = entry.task.project.client_id
     _lock_client(client_id)
-    from clients.units import minutes_value
+    from core.units import minutes_value
 
     return BillingAdjustment.objects.create(
         client_id=client_id,

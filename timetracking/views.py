@@ -19,8 +19,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.roles import has_role
@@ -31,6 +29,8 @@ from clients.selectors import (
     require_staff,
 )
 from clients.services import ProjectStatusError, add_purchase, set_project_status
+from core.calendar import iso_week, parse_iso_week, week_start_of
+from core.htmx import BALANCE_CHANGED, ENTRY_SAVED, htmx_done, int_param, render_page, safe_next
 
 from .balances import balance_of
 from .durations import DurationError, format_minutes, parse_duration
@@ -42,8 +42,6 @@ from .forms import (
     ProjectStatusForm,
     PurchaseForm,
     TimerForm,
-    iso_week,
-    parse_iso_week,
 )
 from .selectors import (
     LOG_FOR_OTHERS_REFUSED,
@@ -74,7 +72,6 @@ from .selectors import (
     timesheet,
     unbilled_time,
     week_chart,
-    week_start_of,
 )
 from .services import (
     EntryError,
@@ -91,8 +88,6 @@ from .services import (
 NO_MEMBER = (
     "Your account is not set up as a member yet, so you cannot log time. Ask a manager to add you."
 )
-ENTRY_SAVED = "entrySaved"
-BALANCE_CHANGED = "balanceChanged"
 
 
 def staff_view(view):
@@ -105,41 +100,6 @@ def staff_view(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def render_page(request, template: str, context: dict, *, fragments=(), status: int = 200):
-    """The whole page, or the one fragment (partial named like its element id) htmx targets."""
-    target = request.htmx.target if request.htmx else None
-    if target in fragments:
-        template = f"{template}#{target}"
-    response = render(request, template, context, status=status)
-    # One URL answers with a page or a fragment: caches must keep them apart.
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
-
-
-def safe_next(request, default: str) -> str:
-    """Where to go back to after a plain (no-JavaScript) form post: a local path only."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
-def htmx_done(request, message: str, *, events=(ENTRY_SAVED,), body: str = "") -> HttpResponse:
-    """An htmx write succeeded: swap `body` in (an empty body closes the dialog), show `message`
-    in the page's status line and tell listening fragments to refresh."""
-    flash = render_to_string(
-        "timetracking/_flash.html", {"message": message, "oob": True}, request=request
-    )
-    response = HttpResponse(body + flash)
-    response["HX-Trigger"] = json.dumps(dict.fromkeys(events, True))
-    return response
-
-
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name) or request.POST.get(name) or ""
-    return int(value) if value.isdigit() else None
 
 
 # --- My Work (PRODUCT §2.3) -------------------------------------------------------------------
@@ -172,7 +132,7 @@ def my_work(request):
             )
     period_form = PeriodForm(request.GET if "period" in request.GET else None)
     period = period_form.selected(today)
-    project_id = _int_param(request, "project")
+    project_id = int_param(request, "project")
     drill_project = get_project_for_user(request.user, project_id) if project_id else None
     period_query = urlencode(
         {
@@ -352,7 +312,7 @@ def log_time(request):
                     return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
                 messages.success(request, message)
                 return redirect(safe_next(request, "/my-work/"))
-        elif (task_id := _int_param(request, "task")) is not None:
+        elif (task_id := int_param(request, "task")) is not None:
             selected = form.fields["task"].queryset.filter(pk=task_id).first()
         tasks = _task_choices(request, member, selected=selected)
         return _dialog(
@@ -364,7 +324,7 @@ def log_time(request):
             status=200 if request.htmx else 400,
         )
 
-    task_id, project_id = _int_param(request, "task"), _int_param(request, "project")
+    task_id, project_id = int_param(request, "task"), int_param(request, "project")
     selected = get_task_for_user(request.user, task_id) if task_id else None
     project = get_project_for_user(request.user, project_id) if project_id else None
     initial = {
@@ -385,7 +345,7 @@ def log_time(request):
 def task_options(request):
     """The task picker's options for a search (htmx swaps them into the select)."""
     member = member_for_user(request.user)
-    task_id = _int_param(request, "task")
+    task_id = int_param(request, "task")
     selected = get_task_for_user(request.user, task_id) if task_id else None
     tasks = _task_choices(
         request, member, selected=selected, search=request.GET.get("q", "").strip()
@@ -401,7 +361,7 @@ def task_options(request):
 @require_GET
 def log_time_preview(request):
     """Rate preview and hour-bank balance after the entry, as the dialog's fields change."""
-    entry_id = _int_param(request, "entry")
+    entry_id = int_param(request, "entry")
     entry = get_entry_for_user(request.user, entry_id) if entry_id else None
     member = entry.member if entry is not None else member_for_user(request.user)
     if member is not None:
@@ -410,7 +370,7 @@ def log_time_preview(request):
             member = member_to_log_for(request.user, request.GET.get("member"), default=member)
         except PermissionDenied:
             return HttpResponse(LOG_FOR_OTHERS_REFUSED, status=403)
-    task_id = _int_param(request, "task")
+    task_id = int_param(request, "task")
     task = (
         entry.task
         if entry is not None
@@ -654,7 +614,7 @@ def timesheet_cell(request):
     member = member_for_user(request.user)
     if member is None:
         raise PermissionDenied(NO_MEMBER)
-    task = get_task_for_user(request.user, _int_param(request, "task") or 0)
+    task = get_task_for_user(request.user, int_param(request, "task") or 0)
     try:
         day = date.fromisoformat(request.POST.get("date", ""))
     except ValueError:
@@ -717,7 +677,7 @@ def timesheet_add_row(request):
     if member is None:
         raise PermissionDenied(NO_MEMBER)
     week_start, week_error = _week_from(request, member_today(member))
-    task_id = _int_param(request, "task")
+    task_id = int_param(request, "task")
     if week_error or task_id is None:
         messages.error(request, week_error or "Choose a task to add as a row.")
         return redirect("/timesheet/")

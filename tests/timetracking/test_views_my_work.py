@@ -7,10 +7,10 @@ import re
 import pytest
 from django.utils import timezone
 
+from core.calendar import week_start_of
 from tests.factories import TaskFactory
 from tests.timetracking.views_support import htmx, log, query_count
 from timetracking.models import TimeEntry, Timer
-from timetracking.selectors import week_start_of
 
 pytestmark = pytest.mark.django_db
 

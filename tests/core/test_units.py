@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clients.units import (
+from core.units import (
     hours_to_minutes,
     minutes_to_hours,
     minutes_value,
