@@ -479,7 +479,10 @@ def test_reapply_billing_rules_changes_only_unlocked_entries_and_writes_history(
     )
     BillingPlan.objects.filter(client=firm.globex).update(min_billable_minutes=30)
 
-    assert reapply_billing_rules(client=firm.acme, by=firm.manager) == 1
+    assert reapply_billing_rules(client=firm.acme, by=firm.manager).as_dict() == {
+        "entries": 1,
+        "minutes_delta": 10,
+    }
     open_entry.refresh_from_db()
     locked_entry.refresh_from_db()
     globex_entry.refresh_from_db()
@@ -497,10 +500,12 @@ def test_reapply_billing_rules_changes_only_unlocked_entries_and_writes_history(
     )
     assert len(_history(locked_entry.pk)) == 1
 
-    assert reapply_billing_rules(by=firm.manager) == 1  # now Globex; Acme is already up to date
+    assert (
+        reapply_billing_rules(by=firm.manager).entries == 1
+    )  # now Globex; Acme is already up to date
     globex_entry.refresh_from_db()
     assert globex_entry.billable_minutes == 30
-    assert reapply_billing_rules() == 0
+    assert reapply_billing_rules().entries == 0
 
 
 # --- database constraints -----------------------------------------------------------------------

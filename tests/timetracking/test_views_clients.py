@@ -238,9 +238,19 @@ def _invoices_card(request, client_id):
     return HttpResponse(f"invoices of {client_id}")
 
 
+billing_urls = (
+    [
+        path(
+            "clients/<int:client_id>/invoices-card",
+            _invoices_card,
+            name="client-invoices-card",
+        )
+    ],
+    "billing",
+)
 urlpatterns = [
     path("", include("timetracking.urls")),
-    path("billing/clients/<int:client_id>/invoices-card", _invoices_card),
+    path("billing/", include(billing_urls)),
 ]
 
 

@@ -11,6 +11,13 @@ from .access import (
     member_for_user,
     member_to_log_for,
 )
+from .billing_rules import (
+    BillingRuleChanges,
+    billing_rule_changes,
+    billing_rules_preview,
+    plans_by_client,
+    unlocked_entries,
+)
 from .clients import (
     DIRECTORY_SORTS,
     DIRECTORY_STATUSES,
@@ -34,6 +41,7 @@ from .hour_bank import (
     UnbilledEntry,
     UnbilledProject,
     UnbilledTime,
+    client_balance,
     consumption_history,
     request_breakdown,
     unbilled_entries,
@@ -66,6 +74,12 @@ from .projects import (
 from .timesheet import Timesheet, TimesheetCell, TimesheetRow, task_ids_logged, timesheet
 
 __all__ = [
+    "client_balance",
+    "BillingRuleChanges",
+    "billing_rule_changes",
+    "billing_rules_preview",
+    "plans_by_client",
+    "unlocked_entries",
     "visible_entries",
     "get_entry_for_user",
     "entries_with_status",

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from clients.models import Client, HourPurchase
-from core.units import minutes_to_hours, minutes_value
+from core.units import minutes_to_hours, minutes_value, total_value
 
+from ..balances import Balance, balance_of
 from ..models import BillingAdjustment, EntryChange, TimeEntry
 
 
@@ -132,7 +133,7 @@ class UnbilledProject:
     @property
     def value(self) -> Decimal:
         """Σ of the entries that have a rate; entries without one add nothing."""
-        return sum((row.value for row in self.entries if row.value is not None), Decimal("0.00"))
+        return total_value(row.value for row in self.entries)
 
 
 @dataclass
@@ -152,7 +153,7 @@ class UnbilledTime:
 
     @property
     def total_value(self) -> Decimal:
-        return sum((project.value for project in self.projects), Decimal("0.00"))
+        return total_value(project.value for project in self.projects)
 
 
 def unbilled_entries(client, date_from: date | None = None, date_to: date | None = None):
@@ -186,3 +187,8 @@ def unbilled_time(
     return UnbilledTime(
         client=client, date_from=date_from, date_to=date_to, projects=list(projects.values())
     )
+
+
+def client_balance(client: Client, *, today: date | None = None) -> Balance:
+    """The client's hour-bank balance, as the client page, the portal and the API show it."""
+    return balance_of(client, today=today)

@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import FirmSettings
 from core.calendar import today_in, working_weekdays_of
-from core.units import minutes_to_hours
+from core.units import hours_to_minutes, minutes_to_hours, percent, whole_minutes
 
 from ..models import Member, TimeEntry, Timer
 from .entries import BILLABLE_DURATION
@@ -102,14 +102,8 @@ class WeekChart:
 def week_chart(member: Member, week_start: date) -> WeekChart:
     days = day_totals(member, week_start, week_start + timedelta(days=6))
     days_per_week = FirmSettings.current().effective_days_per_week
-    weekly_target = int(
-        (Decimal(member.weekly_target_hours) * 60).quantize(Decimal("1"), ROUND_HALF_UP)
-    )
-    daily_target = (
-        int((Decimal(weekly_target) / days_per_week).quantize(Decimal("1"), ROUND_HALF_UP))
-        if days_per_week
-        else 0
-    )
+    weekly_target = hours_to_minutes(member.weekly_target_hours)
+    daily_target = whole_minutes(Decimal(weekly_target) / days_per_week) if days_per_week else 0
     return WeekChart(
         days=days,
         weekly_target_minutes=weekly_target,
@@ -191,19 +185,13 @@ class MemberKpis:
     @property
     def utilization_percent(self) -> Decimal | None:
         """utilization = Σ duration of billable entries / Σ duration of all entries (PRODUCT §1)."""
-        if not self.total_minutes:
-            return None
-        return (Decimal(self.billable_minutes) * 100 / self.total_minutes).quantize(
-            Decimal("0.1"), ROUND_HALF_UP
-        )
+        return percent(self.billable_minutes, self.total_minutes, places=1)
 
     @property
     def average_daily_minutes(self) -> int | None:
         if not self.working_days:
             return None
-        return int(
-            (Decimal(self.total_minutes) / self.working_days).quantize(Decimal("1"), ROUND_HALF_UP)
-        )
+        return whole_minutes(Decimal(self.total_minutes) / self.working_days)
 
 
 def member_kpis(member: Member, date_from: date, date_to: date, *, today: date) -> MemberKpis:

@@ -1,16 +1,15 @@
 """The project and task pages (seed 001, PRODUCT §8): the project time summary."""
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Sum, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import Project, Task
-from core.units import minutes_to_hours, minutes_value
+from core.units import minutes_to_hours, minutes_value, percent, total_value
 
 from ..models import TimeEntry
-from .entries import BILLABLE_DURATION
 from .hour_bank import unbilled_entries
 
 
@@ -62,7 +61,7 @@ class ProjectTimeSummary:
 
     @property
     def billable_value(self) -> Decimal:
-        return sum((member.billable_value for member in self.members), Decimal("0.00"))
+        return total_value(member.billable_value for member in self.members)
 
     @property
     def budget_hours_percent(self) -> int | None:
@@ -70,25 +69,22 @@ class ProjectTimeSummary:
         budget = self.project.budget_hours
         if not budget:
             return None
-        return int(
-            (Decimal(self.total_minutes) * 100 / (budget * 60)).quantize(
-                Decimal("1"), ROUND_HALF_UP
-            )
-        )
+        return int(percent(self.total_minutes, budget * 60))
 
     @property
     def budget_amount_percent(self) -> int | None:
         budget = self.project.budget_amount
         if not budget:
             return None
-        return int((self.billable_value * 100 / budget).quantize(Decimal("1"), ROUND_HALF_UP))
+        return int(percent(self.billable_value, budget))
 
 
 def project_time_summary(project: Project) -> ProjectTimeSummary:
     """Total, billable, non-billable, billable value; per member, expandable to tasks (one query).
 
-    Values are billable minutes × the rate snapshot, summed per (member, task, rate) and rounded
-    half-up to the cent once per group, as invoice lines are (PRODUCT §5.2)."""
+    Each entry's value is its billable minutes × its rate snapshot, rounded half-up to the cent
+    (`minutes_value`); every total is the sum of those values, so it does not depend on how the
+    page groups them (PRODUCT §1, "Derived figures")."""
     rows = (
         TimeEntry.objects.filter(task__project=project)
         .order_by()
@@ -102,12 +98,8 @@ def project_time_summary(project: Project) -> ProjectTimeSummary:
             "task__jira_issue_key",
             "billing_rate",
             "billing_currency",
-        )
-        .annotate(
-            minutes=Sum("duration_minutes"),
-            billable=BILLABLE_DURATION,
-            billed=Sum("billable_minutes"),
-            count=Count("id"),
+            "duration_minutes",
+            "billable_minutes",
         )
     )
     members: dict[int, MemberTime] = {}
@@ -131,13 +123,15 @@ def project_time_summary(project: Project) -> ProjectTimeSummary:
             member.tasks.append(tasks[key])
         value = None
         if row["billing_rate"] is not None and row["billing_currency"] == project.client.currency:
-            value = minutes_value(row["billed"], row["billing_rate"])
-        elif row["billed"]:
-            without_rate += row["count"]
+            value = minutes_value(row["billable_minutes"], row["billing_rate"])
+        elif row["billable_minutes"]:
+            without_rate += 1
+        # The same rule as BILLABLE_DURATION: the duration of entries that bill.
+        billable_duration = row["duration_minutes"] if row["billable_minutes"] > 0 else 0
         for target in (member, tasks[key]):
-            target.minutes += row["minutes"]
-            target.billable_duration += row["billable"]
-            target.billable_value += value or Decimal("0.00")
+            target.minutes += row["duration_minutes"]
+            target.billable_duration += billable_duration
+            target.billable_value = total_value((target.billable_value, value))
     ordered = sorted(members.values(), key=lambda member: (-member.minutes, member.name))
     for member in ordered:
         member.tasks.sort(key=lambda task: (-task.minutes, task.name))

@@ -11,7 +11,6 @@ from .entries import (
     delete_refusal,
     link_source_ids,
     lock_client,
-    set_billable_minutes,
     snapshot_rates,
     update_entry,
 )
@@ -37,7 +36,6 @@ __all__ = [
     "SOURCE_OWNED_FIELDS",
     "lock_client",
     "snapshot_rates",
-    "set_billable_minutes",
     "create_entry",
     "EntryChanges",
     "update_entry",

@@ -1,45 +1,49 @@
-"""Re-applying today's billing plans to unbilled, unlocked entries (PRODUCT §1)."""
+"""Re-applying today's billing plans to unlocked entries (PRODUCT §1, INTERFACES §1)."""
 
 from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
 
-from ..models import ChangeKind, Source, TimeEntry
-from .entries import set_billable_minutes
+from ..models import ChangeKind, TimeEntry
+from ..selectors.billing_rules import (
+    BillingRuleChanges,
+    billing_rule_changes,
+    plans_by_client,
+    unlocked_entries,
+)
 from .history import record_change
 
 
 @transaction.atomic
-def reapply_billing_rules(*, client: Client | None = None, by=None) -> int:
-    """Recompute billable minutes of unlocked entries with today's plans; history per change."""
-    entries = (
-        TimeEntry.objects.select_for_update()
-        .filter(locked=False)
-        .select_related("task__project__client", "member")
+def reapply_billing_rules(*, client: Client | None = None, by=None) -> BillingRuleChanges:
+    """Recompute billable minutes of unlocked entries (of `client`, else of every client) with
+    today's plans, classifications and exclusions; a history row per changed entry. Locked
+    entries are never touched."""
+    entries = unlocked_entries(client)
+    # Lock order of every balance-changing write: the client rows, then the entry rows.
+    client_ids = list(
+        Client.objects.select_for_update()
+        .filter(pk__in=entries.values("task__project__client_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if client is not None:
-        entries = entries.filter(task__project__client=client)
-    changed = 0
-    for entry in entries.order_by("id"):
-        if entry.source == Source.FIELD:
-            continue  # field minutes are final (never round twice)
+    locked_entries = entries.select_for_update(of=("self",))
+    changes = billing_rule_changes(locked_entries, plans_by_client(client_ids))
+    now = timezone.now()
+    minutes_delta = 0
+    for entry, new in changes:
         old = entry.billable_minutes
-        set_billable_minutes(
-            entry, None if entry.source != Source.TEMPO else old or entry.duration_minutes, True
+        minutes_delta += new - old
+        TimeEntry.objects.filter(pk=entry.pk).update(billable_minutes=new, updated_at=now)
+        entry.billable_minutes = new
+        record_change(
+            entry,
+            ChangeKind.UPDATED,
+            client_id=entry.task.project.client_id,
+            minutes_delta=new - old,
+            duration_delta=0,
+            by=by,
+            description="Billing rules re-applied",
         )
-        if entry.billable_minutes != old:
-            TimeEntry.objects.filter(pk=entry.pk).update(
-                billable_minutes=entry.billable_minutes, updated_at=timezone.now()
-            )
-            record_change(
-                entry,
-                ChangeKind.UPDATED,
-                client_id=entry.task.project.client_id,
-                minutes_delta=entry.billable_minutes - old,
-                duration_delta=0,
-                by=by,
-                description="Billing rules re-applied",
-            )
-            changed += 1
-    return changed
+    return BillingRuleChanges(entries=len(changes), minutes_delta=minutes_delta)

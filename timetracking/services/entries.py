@@ -32,7 +32,7 @@ def snapshot_rates(entry: TimeEntry) -> None:
     entry.cost_rate, entry.cost_currency = cost.rate, cost.currency
 
 
-def set_billable_minutes(entry: TimeEntry, base_minutes: int | None, use_plan: bool) -> None:
+def _set_billable_minutes(entry: TimeEntry, base_minutes: int | None, use_plan: bool) -> None:
     entry.billable_minutes = billable_minutes(
         base_minutes=entry.duration_minutes if base_minutes is None else base_minutes,
         flag=entry.billable,
@@ -100,7 +100,7 @@ def create_entry(
         updated_by=by if getattr(by, "pk", None) else None,
     )
     snapshot_rates(entry)
-    set_billable_minutes(entry, billable_base_minutes, use_plan)
+    _set_billable_minutes(entry, billable_base_minutes, use_plan)
     entry.save()
     record_change(
         entry,
@@ -226,7 +226,7 @@ def update_entry(
     ):
         # Tempo bills from its billableSeconds, not the duration: an edit here keeps that base.
         base_minutes = old_billable_minutes or current.duration_minutes
-    set_billable_minutes(current, base_minutes, use_plan)
+    _set_billable_minutes(current, base_minutes, use_plan)
     current.updated_by = by if getattr(by, "pk", None) else current.updated_by
     current.save()
 

@@ -5,7 +5,12 @@ Views stay thin: reads come from `selectors`, writes from `services`. A page and
 fragments are one template; an htmx request that targets a fragment's element (by id) gets just
 that fragment. Client users and outsiders get a 404 from every view here."""
 
-from .clients import client_add_purchase, client_detail, clients_directory
+from .clients import (
+    client_add_purchase,
+    client_detail,
+    client_reapply_billing_rules,
+    clients_directory,
+)
 from .log_time import delete_entry_view, edit_entry, log_time, log_time_preview, task_options
 from .my_work import my_work
 from .projects import project_detail, project_status, task_detail
@@ -30,6 +35,7 @@ __all__ = [
     "timesheet_copy_rows",
     "timesheet_add_row",
     "clients_directory",
+    "client_reapply_billing_rules",
     "client_detail",
     "client_add_purchase",
     "project_detail",

@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.roles import has_role
 from clients.selectors import get_client_for_user
@@ -15,6 +15,7 @@ from core.htmx import BALANCE_CHANGED, htmx_done, render_page
 from ..balances import balance_of
 from ..forms import DateRangeForm, DirectoryFilterForm, PurchaseForm
 from ..selectors import (
+    billing_rules_preview,
     client_directory,
     client_projects,
     client_purchases,
@@ -24,6 +25,7 @@ from ..selectors import (
     request_breakdown,
     unbilled_time,
 )
+from ..services import reapply_billing_rules
 from .staff import staff_view
 
 
@@ -38,19 +40,17 @@ def clients_directory(request):
     )
 
 
+# Billing serves the client's invoices card as a fragment under this URL name.
+INVOICES_CARD_URL_NAME = "billing:client-invoices-card"
+
+
 def _invoices_card_url(client) -> str | None:
-    """Billing serves the client's invoices card as a fragment; show it only once it exists
+    """Billing's invoices card of the client; None (no placeholder) until billing serves it
     (timetracking never imports billing)."""
-    for url in (
-        f"/billing/clients/{client.pk}/invoices-card",
-        f"/billing/clients/{client.pk}/invoices-card/",
-    ):
-        try:
-            resolve(url)
-        except Resolver404:
-            continue
-        return url
-    return None
+    try:
+        return reverse(INVOICES_CARD_URL_NAME, kwargs={"client_id": client.pk})
+    except NoReverseMatch:
+        return None
 
 
 def _client_context(request, client, *, purchase_form=None):
@@ -76,6 +76,7 @@ def _client_context(request, client, *, purchase_form=None):
             else None
         ),
         "invoices_card_url": _invoices_card_url(client),
+        "can_reapply_billing_rules": has_role(request.user, "manager"),
     }
 
 
@@ -116,8 +117,30 @@ def client_add_purchase(request, client_id: int):
             )
             return htmx_done(request, message, events=(BALANCE_CHANGED,), body=body)
         messages.success(request, message)
-        return redirect(f"/clients/{client.pk}/")
+        return redirect("client-detail", client_id=client.pk)
     context = _client_context(request, client, purchase_form=form)
     if request.htmx:
         return render(request, "timetracking/client_detail.html#purchases", context)
     return render(request, "timetracking/client_detail.html", context, status=400)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def client_reapply_billing_rules(request, client_id: int):
+    """Preview (GET) and run (POST) "re-apply billing rules to unbilled entries" (PRODUCT §1)."""
+    client = get_client_for_user(request.user, client_id)
+    if not has_role(request.user, "manager"):
+        raise PermissionDenied("Only managers and up re-apply billing rules.")
+    if request.method == "POST":
+        changes = reapply_billing_rules(client=client, by=request.user)
+        message = (
+            f"Billing rules re-applied to {client.code}: {changes.entries} entries changed, "
+            f"{changes.minutes_delta:+d} billable minutes."
+        )
+        if request.htmx:
+            return htmx_done(request, message, events=(BALANCE_CHANGED,))
+        messages.success(request, message)
+        return redirect("client-detail", client_id=client.pk)
+    context = {"client": client, "preview": billing_rules_preview(client)}
+    template = "timetracking/reapply.html#dialog" if request.htmx else "timetracking/reapply.html"
+    return render(request, template, context)

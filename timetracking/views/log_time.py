@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.selectors import get_project_for_user, get_task_for_user
@@ -78,7 +79,7 @@ def _dialog(request, form, *, member, tasks, selected=None, entry=None, status=2
         "preview": preview,
         "error": error,
         "member": member,
-        "next": safe_next(request, "/my-work/"),
+        "next": safe_next(request, reverse("my-work")),
         "search": request.GET.get("q", ""),
     }
     template = "timetracking/log_time.html#dialog" if request.htmx else "timetracking/log_time.html"
@@ -147,7 +148,7 @@ def log_time(request):
                 if request.htmx:
                     return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
                 messages.success(request, message)
-                return redirect(safe_next(request, "/my-work/"))
+                return redirect(safe_next(request, reverse("my-work")))
         elif (task_id := int_param(request, "task")) is not None:
             selected = form.fields["task"].queryset.filter(pk=task_id).first()
         tasks = task_choices(request.user, member, selected=selected)
@@ -250,7 +251,7 @@ def edit_entry(request, entry_id: int):
                 if request.htmx:
                     return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
                 messages.success(request, message)
-                return redirect(safe_next(request, "/my-work/"))
+                return redirect(safe_next(request, reverse("my-work")))
         return _dialog(
             request,
             form,
@@ -282,8 +283,8 @@ def delete_entry_view(request, entry_id: int):
             if request.htmx:
                 return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
             messages.success(request, message)
-            return redirect(safe_next(request, "/my-work/"))
-    context = {"entry": entry, "error": error, "next": safe_next(request, "/my-work/")}
+            return redirect(safe_next(request, reverse("my-work")))
+    context = {"entry": entry, "error": error, "next": safe_next(request, reverse("my-work"))}
     template = (
         "timetracking/entry_delete.html#dialog"
         if request.htmx

@@ -82,7 +82,7 @@ def project_status(request, project_id: int):
         )
         return htmx_done(request, message, events=(), body=body)
     messages.success(request, message)
-    return redirect(f"/projects/{project.pk}/")
+    return redirect("project-detail", project_id=project.pk)
 
 
 @staff_view

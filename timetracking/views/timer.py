@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -32,7 +33,7 @@ def _timer_response(request, message: str, *, saved: bool, error: str | None = N
     member = member_for_user(request.user)
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or message)
-        return redirect(safe_next(request, "/my-work/"))
+        return redirect(safe_next(request, reverse("my-work")))
     context = {"member": member, "timer_error": error, **timer_context(request, member)}
     body = render_to_string("timetracking/my_work.html#timer", context, request=request)
     if error:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.selectors import get_task_for_user
@@ -100,7 +101,7 @@ def timesheet_view(request):
                     errors[cell.input_id], typed[cell.input_id] = error, text
         if not errors:
             messages.success(request, "Timesheet saved.")
-            return redirect(f"/timesheet/?week={iso_week(week_start)}")
+            return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}")
         context = _timesheet_context(request, member, week_start, cell_errors=errors, typed=typed)
         return render(request, "timetracking/timesheet.html", context, status=400)
     context = _timesheet_context(request, member, week_start)
@@ -153,7 +154,7 @@ def timesheet_copy_rows(request):
     week_start, week_error = _week_from(request, member_today(member))
     if week_error:
         messages.error(request, week_error)
-        return redirect("/timesheet/")
+        return redirect("timesheet")
     previous = task_ids_logged(
         member, week_start - timedelta(days=7), week_start - timedelta(days=1)
     )
@@ -167,7 +168,7 @@ def timesheet_copy_rows(request):
         if previous
         else "Nothing was logged last week.",
     )
-    return redirect(f"/timesheet/?week={iso_week(week_start)}")
+    return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}")
 
 
 @staff_view
@@ -180,9 +181,9 @@ def timesheet_add_row(request):
     task_id = int_param(request, "task")
     if week_error or task_id is None:
         messages.error(request, week_error or "Choose a task to add as a row.")
-        return redirect("/timesheet/")
+        return redirect("timesheet")
     task = get_task_for_user(request.user, task_id)
     key = _session_rows_key(member, week_start)
     if task.pk not in request.session.get(key, []):
         request.session[key] = [*request.session.get(key, []), task.pk]
-    return redirect(f"/timesheet/?week={iso_week(week_start)}")
+    return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}")
