@@ -6,22 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from core.units import minutes_value
-from tests.factories import MemberFactory, RateFactory, make_user
-from timetracking.services import create_entry
+from tests.factories import MemberFactory, RateFactory, TimeEntryFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def _entries(member, task, minutes, count):
-    return [
-        create_entry(
-            task=task, member=member, on_date=timezone.localdate(), duration_minutes=minutes
-        )
-        for _ in range(count)
-    ]
+    return TimeEntryFactory.create_batch(count, task=task, member=member, duration_minutes=minutes)
 
 
 @pytest.fixture

@@ -7,24 +7,20 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
 
 from clients.models import BillingPlan, Rounding
-from tests.factories import TaskFactory, invoice_and_lock
+from tests.factories import TaskFactory, TimeEntryFactory, invoice_and_lock
 from tests.timetracking.views_support import htmx, query_count
 from timetracking.models import ChangeKind, EntryChange
 from timetracking.selectors import billing_rules_preview
-from timetracking.services import create_entry, reapply_billing_rules
+from timetracking.services import reapply_billing_rules
 
 pytestmark = pytest.mark.django_db
 
 
 def _entry(firm, minutes, task=None):
-    return create_entry(
-        task=task or firm.acme_task,
-        member=firm.staff_member,
-        on_date=timezone.localdate(),
-        duration_minutes=minutes,
+    return TimeEntryFactory(
+        task=task or firm.acme_task, member=firm.staff_member, duration_minutes=minutes
     )
 
 

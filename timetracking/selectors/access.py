@@ -1,6 +1,7 @@
 """Who may change which entry, and who may log time for whom (PRODUCT §9)."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from clients.roles import has_role, is_staff_member
@@ -14,8 +15,6 @@ def member_for_user(user) -> Member | None:
 
 def get_member_for_user(user, member_id) -> Member:
     if not is_staff_member(user):
-        from django.http import Http404
-
         raise Http404
     return get_object_or_404(Member.objects.select_related("user"), pk=member_id)
 

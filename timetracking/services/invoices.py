@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from core.units import minutes_value
+
 from ..models import BillingAdjustment, TimeEntry
 from .entries import lock_client
 
@@ -13,8 +15,6 @@ def record_adjustment(entry: TimeEntry, *, minutes: int, reason: str) -> Billing
         return None
     client_id = entry.task.project.client_id
     lock_client(client_id)
-    from core.units import minutes_value
-
     return BillingAdjustment.objects.create(
         client_id=client_id,
         entry=entry,
