@@ -8,7 +8,9 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from .api_utils import READ_ERRORS, STAFF_AUTH, Id, PageQuery, Text, api_user, paginate, paginated
+from core.api import READ_ERRORS, Id, PageQuery, Text, api_user, paginate, paginated
+
+from .api_auth import STAFF_AUTH
 from .models import Project, Task
 from .selectors import visible_projects, visible_tasks
 

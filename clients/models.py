@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.units import hours_to_minutes
+
 
 def validate_timezone(value):
     if value not in zoneinfo.available_timezones():
@@ -232,9 +234,7 @@ class HourPurchase(models.Model):
         return f"{self.client.code} +{self.hours} h on {self.date}"
 
     def save(self, *args, **kwargs):
-        from .services import purchase_minutes
-
-        self.minutes = purchase_minutes(self.hours)
+        self.minutes = hours_to_minutes(self.hours)
         super().save(*args, **kwargs)
 
 

@@ -4,20 +4,25 @@ import secrets
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import ApiToken, Client, HourPurchase, Project, ProjectStatus, hash_token
-from .units import hours_to_minutes
+from .models import (
+    ApiToken,
+    Client,
+    HourPurchase,
+    Project,
+    ProjectStatus,
+    Role,
+    UserProfile,
+    hash_token,
+)
 
 
 class PurchaseError(ValueError):
     pass
-
-
-def purchase_minutes(hours) -> int:
-    """Purchased minutes of one purchase row: round-half-up(hours × 60)."""
-    return hours_to_minutes(hours)
 
 
 def parse_purchase_hours(text) -> Decimal:
@@ -97,9 +102,6 @@ FINANCE_PERMISSIONS = (
 def finance_group():
     """The "Finance" group with exactly FINANCE_PERMISSIONS (re-synced, so new billing models
     added by a later migration are picked up the next time anyone's access is synced)."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
     wanted = Q(pk__in=[])
     for app_label, model, actions in FINANCE_PERMISSIONS:
         scope = Q(content_type__app_label=app_label)
@@ -121,8 +123,6 @@ def sync_admin_access(user) -> None:
 
     A superuser is an admin whatever the profile says (roles.role_of), so superuser status is
     never taken away here; a profile role of `admin` grants it."""
-    from .models import Role, UserProfile
-
     # Read the role fresh: a profile just saved by an admin inline may not be the cached one.
     profile_role = UserProfile.objects.filter(user=user).values_list("role", flat=True).first()
     role = Role.ADMIN if user.is_superuser else profile_role

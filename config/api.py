@@ -9,7 +9,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clients.api import router as clients_router
-from clients.api_utils import AUTH_HINT, ApiInputError, api_auth
+from clients.api_auth import api_auth
+from core.api import AUTH_HINT, ApiInputError
 from timetracking.api import router as timetracking_router
 from timetracking.durations import ACCEPTED_EXAMPLE
 from timetracking.services import EntryError, EntryInvalid

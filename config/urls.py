@@ -4,14 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clients import views as client_views
 from config.api import api
-from config.views import healthz
+from config.views import healthz, home
 from portal import views as portal_views
 from sync import views as sync_views
 
 urlpatterns = [
-    path("", client_views.home, name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),

@@ -1,6 +1,22 @@
+"""Project-wide views: the home redirect and the health check."""
+
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+
+from clients.roles import is_client_user, is_staff_member
+
+
+@login_required
+def home(request):
+    """`/` sends staff to My Work and client users to their portal (INTERFACES §3.1)."""
+    if is_staff_member(request.user):
+        return redirect("my-work")
+    if is_client_user(request.user):
+        return redirect("portal")
+    raise Http404("No role is assigned to this account; ask an administrator.")
 
 
 def healthz(request):

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from clients.roles import client_id_of, is_client_user, is_staff_member
 from clients.selectors import get_client_for_user
-from timetracking.balances import balance_of
+from timetracking.selectors import client_balance
 
 
 @login_required
@@ -18,4 +18,6 @@ def portal_home(request):
             raise Http404("The firm's own client has no portal.")
     else:
         raise Http404
-    return render(request, "portal/home.html", {"client": client, "balance": balance_of(client)})
+    return render(
+        request, "portal/home.html", {"client": client, "balance": client_balance(client)}
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime, time
 
-from clients.units import seconds_to_minutes
+from core.units import seconds_to_minutes
 
 from .mapping import NormalizedWorklog
 from .models import WorklogSource

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from billing.models import Invoice
 from clients.models import BillingPlan, Client, HourPurchase, Project, Task, UserProfile
-from timetracking.models import CostRate, Member, RateCard
-from timetracking.services import attach_entries_to_invoice, set_invoice_lock
+from timetracking.models import CostRate, Member, RateCard, TimeEntry
+from timetracking.services import attach_entries_to_invoice, create_entry, set_invoice_lock
 
 PASSWORD = "correct-horse-battery"
 
@@ -113,6 +114,24 @@ class PurchaseFactory(factory.django.DjangoModelFactory):
     date = datetime.date(2026, 1, 1)
     hours = Decimal("40")
     note = "Block"
+
+
+class TimeEntryFactory(factory.django.DjangoModelFactory):
+    """The one way tests make a time entry: through `timetracking.services.create_entry`, so
+    rate snapshots, billable minutes and history rows are the ones every caller gets.
+    Keywords are create_entry's (`by`, `billable`, `description`, `source`, …)."""
+
+    class Meta:
+        model = TimeEntry
+
+    task = factory.SubFactory(TaskFactory)
+    member = factory.SubFactory(MemberFactory)
+    on_date = factory.LazyFunction(timezone.localdate)
+    duration_minutes = 60
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return create_entry(**kwargs)
 
 
 def invoice_and_lock(client, entries, number="INV-2026-0001", status="approved") -> Invoice:

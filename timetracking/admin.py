@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.admin import adopt_saved
+from core.admin import ReadOnlyAdmin
 
 from .durations import DurationError, format_minutes, parse_duration
 from .models import (
@@ -52,19 +53,6 @@ class CostRateInline(admin.TabularInline):
     model = CostRate
     fields = ("rate", "currency", "valid_from")
     extra = 0
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record written by services only (history, adjustments): the admin shows it, never edits it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Member)

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Client, HourPurchase
-from clients.units import minutes_to_hours
+from core.units import minutes_to_hours, percent
 
 from .models import BillingAdjustment, TimeEntry
 
@@ -94,7 +94,7 @@ class Balance:
         """For progress bars: share of the purchased hours used, 0–100."""
         if self.purchased_minutes <= 0:
             return 100 if self.consumed_minutes > 0 else 0
-        return max(0, min(100, round(self.consumed_minutes * 100 / self.purchased_minutes)))
+        return max(0, min(100, int(percent(self.consumed_minutes, self.purchased_minutes))))
 
     def as_dict(self) -> dict:
         return {

@@ -1,9 +1,10 @@
 """The one duration parser (PRODUCT §2.1), used by the form, the API, the timesheet and imports."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from clients.models import FirmSettings
+from core.units import hours_to_minutes, whole_minutes
 
 MAX_MANUAL_MINUTES = 24 * 60
 ACCEPTED_EXAMPLE = "use 2h, 30m, 1:30 or minutes (e.g. 1h 30m, 2.5h, 1d or 90)"
@@ -22,10 +23,6 @@ class DurationError(ValueError):
 
 def _decimal(text: str) -> Decimal:
     return Decimal(text.replace(",", "."))
-
-
-def _round_minutes(value: Decimal) -> int:
-    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 def parse_duration(
@@ -68,20 +65,25 @@ def parse_duration(
 
 
 def _parse_unsigned(body: str, raw: str, hours_per_day, days_per_week) -> int:
-    if hours_per_day is None or days_per_week is None:
-        firm = FirmSettings.current()
-        hours_per_day = firm.effective_hours_per_day if hours_per_day is None else hours_per_day
-        days_per_week = firm.effective_days_per_week if days_per_week is None else days_per_week
-    day_minutes = _round_minutes(Decimal(hours_per_day) * 60)
-    unit_minutes = {
-        "m": Decimal(1),
-        "h": Decimal(60),
-        "d": Decimal(day_minutes),
-        "w": Decimal(days_per_week) * day_minutes,
-    }
+    def unit_minutes(unit: str) -> Decimal:
+        nonlocal hours_per_day, days_per_week
+        if unit == "m":
+            return Decimal(1)
+        if unit == "h":
+            return Decimal(60)
+        # Only a day or week needs the firm's working time: most durations never query it.
+        if hours_per_day is None or days_per_week is None:
+            firm = FirmSettings.current()
+            if hours_per_day is None:
+                hours_per_day = firm.effective_hours_per_day
+            if days_per_week is None:
+                days_per_week = firm.effective_days_per_week
+        day_minutes = hours_to_minutes(hours_per_day)
+        return Decimal(day_minutes) if unit == "d" else Decimal(days_per_week) * day_minutes
+
     try:
         if match := _BARE.match(body):
-            return _round_minutes(_decimal(match.group(1)))
+            return whole_minutes(_decimal(match.group(1)))
         if match := _CLOCK.match(body):
             return int(match.group(1)) * 60 + int(match.group(2))
         position, total, last_unit = 0, Decimal(0), -1
@@ -96,11 +98,11 @@ def _parse_unsigned(body: str, raw: str, hours_per_day, days_per_week) -> int:
                     f"Duration {raw!r} repeats or reorders units; {ACCEPTED_EXAMPLE}."
                 )
             last_unit = _UNIT_ORDER.index(unit)
-            total += _decimal(part.group(1)) * unit_minutes[unit]
+            total += _decimal(part.group(1)) * unit_minutes(unit)
             position = part.end()
         if last_unit < 0:
             raise DurationError(f"Duration {raw!r} is not understood; {ACCEPTED_EXAMPLE}.")
-        return _round_minutes(total)
+        return whole_minutes(total)
     except InvalidOperation:
         raise DurationError(f"Duration {raw!r} is not understood; {ACCEPTED_EXAMPLE}.") from None
 

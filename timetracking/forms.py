@@ -3,7 +3,6 @@
 Every rule lives elsewhere: durations in `durations.parse_duration`, purchase hours in
 `clients.services.parse_purchase_hours`; these forms only turn their errors into field errors."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,6 +12,7 @@ from django.core.exceptions import ValidationError
 from clients.models import Task
 from clients.selectors import visible_tasks
 from clients.services import PurchaseError, parse_purchase_hours
+from core.calendar import week_start_of
 
 from .durations import DurationError, format_minutes, parse_duration
 from .models import Member, Source, TimeEntry
@@ -22,33 +22,10 @@ from .selectors import (
     Risk,
     can_log_for_others,
     loggable_members,
-    week_start_of,
 )
 from .services import EntryChanges
 
 DATE_EXAMPLE = "e.g. 2026-11-03"
-WEEK_EXAMPLE = "e.g. 2026-W45"
-_ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-
-
-def parse_iso_week(text: str) -> date:
-    """The Monday of an ISO week written `2026-W45`."""
-    match = _ISO_WEEK.match((text or "").strip())
-    if not match:
-        raise ValueError(f"Week {text!r} is not understood; use an ISO week, {WEEK_EXAMPLE}.")
-    try:
-        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
-        raise ValueError(
-            f"Week {text!r} does not exist; use an ISO week, {WEEK_EXAMPLE}."
-        ) from None
-
-
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 # Only ISO dates: `03/02/2026` means March in one country and February in another.
 ISO_DATE_FORMATS = ["%Y-%m-%d"]
 

@@ -13,4 +13,4 @@ def reapply_billing_rules_task(client_id: int | None = None) -> int:
 
     `client_id` None means every client. Returns how many entries changed."""
     client = Client.objects.get(pk=client_id) if client_id is not None else None
-    return reapply_billing_rules(client=client)
+    return reapply_billing_rules(client=client).entries

@@ -23,6 +23,11 @@ urlpatterns = [
     path(
         "clients/<int:client_id>/purchases/", views.client_add_purchase, name="client-add-purchase"
     ),
+    path(
+        "clients/<int:client_id>/reapply-billing-rules/",
+        views.client_reapply_billing_rules,
+        name="client-reapply-billing-rules",
+    ),
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
     path("projects/<int:project_id>/status/", views.project_status, name="project-status"),
     path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),

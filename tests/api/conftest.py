@@ -1,6 +1,5 @@
 """API test helpers: bearer-token clients per user and entries built through the services."""
 
-import datetime
 import json
 
 import pytest
@@ -8,7 +7,6 @@ from django.test import Client as HttpClient
 
 from clients.services import create_api_token
 from tests.factories import invoice_and_lock
-from timetracking.services import create_entry
 
 BASE = "/api/v1"
 
@@ -41,22 +39,6 @@ class ApiClient:
 
     def delete(self, path):
         return self.http.delete(BASE + path, headers=self._headers())
-
-
-@pytest.fixture
-def log_entry(firm):
-    """log_entry(task=…, member=…, minutes=…) → an entry created through the service."""
-
-    def make(task=None, member=None, minutes=60, on_date=datetime.date(2026, 3, 2), **extra):
-        return create_entry(
-            task=task or firm.acme_task,
-            member=member or firm.staff_member,
-            on_date=on_date,
-            duration_minutes=minutes,
-            **extra,
-        )
-
-    return make
 
 
 @pytest.fixture

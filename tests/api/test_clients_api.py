@@ -7,9 +7,13 @@ import pytest
 
 from clients.services import add_purchase
 from tests.api.conftest import ApiClient
-from tests.factories import MemberFactory, TaskFactory, make_user
+from tests.factories import MemberFactory, TaskFactory, TimeEntryFactory, make_user
 from timetracking.models import BillingAdjustment, RateCard
 from timetracking.services import EntryChanges, delete_entry, record_adjustment, update_entry
+
+# The day entries are logged on unless a test says otherwise.
+ENTRY_DAY = datetime.date(2026, 3, 2)
+
 
 SUMMARY_KEYS = {
     "id", "code", "name", "currency", "purchased_hours", "consumed_hours", "remaining_hours",
@@ -18,12 +22,16 @@ SUMMARY_KEYS = {
 
 
 @pytest.fixture
-def acme_bank(firm, log_entry):
+def acme_bank(firm):
     add_purchase(
         client=firm.acme, hours="10", on_date=datetime.date(2026, 1, 1), note="Initial block"
     )
-    log_entry(minutes=90)  # 1h 30m of ACME
-    log_entry(minutes=45, member=firm.other_member)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=90, on_date=ENTRY_DAY
+    )  # 1h 30m of ACME
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.other_member, duration_minutes=45, on_date=ENTRY_DAY
+    )
     return firm
 
 
@@ -44,8 +52,10 @@ def test_client_list_shape_order_and_balances(acme_bank):
     assert acme["runout_date"] is None or datetime.date.fromisoformat(acme["runout_date"])
 
 
-def test_hours_are_numbers_with_two_decimals(firm, log_entry):
-    log_entry(minutes=50)  # 0.8333… h
+def test_hours_are_numbers_with_two_decimals(firm):
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=50, on_date=ENTRY_DAY
+    )  # 0.8333… h
     acme = ApiClient(firm.staff).get(f"/clients/{firm.acme.pk}").json()
     assert acme["consumed_hours"] == 0.83
     assert acme["remaining_hours"] == -0.83
@@ -87,7 +97,7 @@ def test_client_id_must_be_an_integer(firm):
 # --- /hours ----------------------------------------------------------------------------------
 
 
-def test_hours_requests_one_row_per_task_largest_first(firm, log_entry):
+def test_hours_requests_one_row_per_task_largest_first(firm):
     linked = TaskFactory(
         project=firm.acme_project,
         name="Checkout 500s",
@@ -98,11 +108,21 @@ def test_hours_requests_one_row_per_task_largest_first(firm, log_entry):
         project=firm.acme_project, name="Fallback name", jira_issue_key="ACME-8"
     )
     idle = TaskFactory(project=firm.acme_project, name="Nothing logged")
-    log_entry(task=linked, minutes=120)
-    log_entry(task=linked, minutes=30)
-    log_entry(task=firm.acme_task, minutes=60)
-    log_entry(task=linked_no_summary, minutes=15)
-    log_entry(task=firm.acme_task, minutes=30, billable=False)  # consumes nothing
+    TimeEntryFactory(task=linked, member=firm.staff_member, duration_minutes=120, on_date=ENTRY_DAY)
+    TimeEntryFactory(task=linked, member=firm.staff_member, duration_minutes=30, on_date=ENTRY_DAY)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+    )
+    TimeEntryFactory(
+        task=linked_no_summary, member=firm.staff_member, duration_minutes=15, on_date=ENTRY_DAY
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=ENTRY_DAY,
+        billable=False,
+    )  # consumes nothing
 
     body = ApiClient(firm.acme_user).get(f"/clients/{firm.acme.pk}/hours").json()
     assert SUMMARY_KEYS <= set(body)
@@ -134,17 +154,29 @@ def test_hours_requests_one_row_per_task_largest_first(firm, log_entry):
 
 
 def test_hours_history_has_edits_deletes_purchases_and_adjustments_newest_first(
-    firm, log_entry, lock_on_invoice
+    firm, lock_on_invoice
 ):
     add_purchase(
         client=firm.acme, hours="40", on_date=datetime.date(2026, 1, 1), note="Initial block"
     )
-    entry = log_entry(minutes=120, description="Checkout fix")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=ENTRY_DAY,
+        description="Checkout fix",
+    )
     update_entry(entry, EntryChanges(duration_minutes=180))  # +60
     update_entry(entry, EntryChanges(description="Only the words"))  # 0 → left out
-    gone = log_entry(minutes=30)
+    gone = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=30, on_date=ENTRY_DAY
+    )
     delete_entry(gone)  # -30
-    invoiced = lock_on_invoice(log_entry(minutes=60))
+    invoiced = lock_on_invoice(
+        TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+        )
+    )
     record_adjustment(invoiced, minutes=-15, reason="Jira worklog shortened after invoicing")
 
     body = ApiClient(firm.staff).get(f"/clients/{firm.acme.pk}/hours").json()
@@ -175,9 +207,11 @@ def test_hours_history_has_edits_deletes_purchases_and_adjustments_newest_first(
     assert BillingAdjustment.objects.count() == 1
 
 
-def test_hours_history_keeps_the_latest_100(firm, log_entry):
+def test_hours_history_keeps_the_latest_100(firm):
     for _ in range(103):
-        log_entry(minutes=5)
+        TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, duration_minutes=5, on_date=ENTRY_DAY
+        )
     history = ApiClient(firm.staff).get(f"/clients/{firm.acme.pk}/hours").json()["history"]
     assert len(history) == 100
 
@@ -186,20 +220,63 @@ def test_hours_history_keeps_the_latest_100(firm, log_entry):
 
 
 @pytest.fixture
-def unbilled(firm, log_entry, lock_on_invoice):
+def unbilled(firm, lock_on_invoice):
     second_project_task = TaskFactory(
         project__client=firm.acme, project__code="ACME-APP", project__name="App", name="Push"
     )
     norate = MemberFactory(user=make_user("norate", "staff"))
     entries = {
-        "a": log_entry(minutes=90, on_date=datetime.date(2026, 3, 2)),
-        "b": log_entry(minutes=50, on_date=datetime.date(2026, 3, 5), member=firm.other_member),
-        "c": log_entry(task=second_project_task, minutes=30, on_date=datetime.date(2026, 3, 10)),
-        "norate": log_entry(minutes=60, on_date=datetime.date(2026, 3, 3), member=norate),
-        "nonbillable": log_entry(minutes=60, billable=False),
-        "draft": lock_on_invoice(log_entry(minutes=60), locked=False),
-        "invoiced": lock_on_invoice(log_entry(minutes=60)),
-        "globex": log_entry(task=firm.globex_task, minutes=60),
+        "a": TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=90,
+            on_date=datetime.date(2026, 3, 2),
+        ),
+        "b": TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.other_member,
+            duration_minutes=50,
+            on_date=datetime.date(2026, 3, 5),
+        ),
+        "c": TimeEntryFactory(
+            task=second_project_task,
+            member=firm.staff_member,
+            duration_minutes=30,
+            on_date=datetime.date(2026, 3, 10),
+        ),
+        "norate": TimeEntryFactory(
+            task=firm.acme_task,
+            member=norate,
+            duration_minutes=60,
+            on_date=datetime.date(2026, 3, 3),
+        ),
+        "nonbillable": TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=60,
+            on_date=ENTRY_DAY,
+            billable=False,
+        ),
+        "draft": lock_on_invoice(
+            TimeEntryFactory(
+                task=firm.acme_task,
+                member=firm.staff_member,
+                duration_minutes=60,
+                on_date=ENTRY_DAY,
+            ),
+            locked=False,
+        ),
+        "invoiced": lock_on_invoice(
+            TimeEntryFactory(
+                task=firm.acme_task,
+                member=firm.staff_member,
+                duration_minutes=60,
+                on_date=ENTRY_DAY,
+            )
+        ),
+        "globex": TimeEntryFactory(
+            task=firm.globex_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+        ),
     }
     return firm, entries, second_project_task.project
 

@@ -7,8 +7,14 @@ from django.test.utils import CaptureQueriesContext
 
 from clients.services import add_purchase
 from tests.api.conftest import ApiClient
-from tests.factories import ClientFactory, MemberFactory, ProjectFactory, RateFactory, TaskFactory
-from timetracking.services import create_entry
+from tests.factories import (
+    ClientFactory,
+    MemberFactory,
+    ProjectFactory,
+    RateFactory,
+    TaskFactory,
+    TimeEntryFactory,
+)
 
 
 def _queries(client, path, params=None) -> int:
@@ -29,7 +35,9 @@ def _add_rows(firm, how_many: int, start: int) -> None:
             project=firm.acme_project, name=f"Request {n}", jira_issue_key=f"ACME-{1000 + n}"
         )
         entry_day = datetime.date(2026, 3, 1) + datetime.timedelta(days=n % 20)
-        create_entry(task=task, member=members[n % 5], on_date=entry_day, duration_minutes=30 + n)
+        TimeEntryFactory(
+            task=task, member=members[n % 5], on_date=entry_day, duration_minutes=30 + n
+        )
         add_purchase(client=firm.acme, hours="1", on_date=entry_day, note=f"Top-up {n}")
 
 

@@ -14,8 +14,13 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from clients.services import add_purchase, create_api_token
+from tests.factories import TimeEntryFactory
 
 # 2 users × 2 modes × at least 75 of 80 examples ≥ 300 generated requests.
+# The day entries are logged on unless a test says otherwise.
+ENTRY_DAY = datetime.date(2026, 3, 2)
+
+
 EXAMPLES_PER_RUN = 80
 MIN_REQUESTS_PER_RUN = 75
 
@@ -34,12 +39,20 @@ def api_schema():
 
 
 @pytest.fixture
-def seeded(firm, log_entry, lock_on_invoice):
+def seeded(firm, lock_on_invoice):
     add_purchase(client=firm.acme, hours="40", on_date=datetime.date(2026, 1, 1), note="Block")
     entries = [
-        log_entry(minutes=30 + i * 15, on_date=datetime.date(2026, 3, 1 + i)) for i in range(4)
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=30 + i * 15,
+            on_date=datetime.date(2026, 3, 1 + i),
+        )
+        for i in range(4)
     ]
-    entries.append(log_entry(task=firm.globex_task, member=firm.other_member))
+    entries.append(
+        TimeEntryFactory(task=firm.globex_task, member=firm.other_member, on_date=ENTRY_DAY)
+    )
     lock_on_invoice(entries[0])
     return firm, entries
 

@@ -6,9 +6,13 @@ from decimal import Decimal
 import pytest
 
 from tests.api.conftest import ApiClient
-from tests.factories import MemberFactory, RateFactory, make_user
+from tests.factories import MemberFactory, RateFactory, TimeEntryFactory, make_user
 from timetracking.models import EntryChange, RateCard, TimeEntry
 from timetracking.services import EntryChanges, update_entry
+
+# The day entries are logged on unless a test says otherwise.
+ENTRY_DAY = datetime.date(2026, 3, 2)
+
 
 ENTRY_KEYS = {
     "id", "task_id", "project_id", "client_id", "member", "date", "start_time", "duration_minutes",
@@ -181,8 +185,10 @@ def test_billable_defaults_to_the_project_classification(firm):
 # --- Read and cost visibility ----------------------------------------------------------------
 
 
-def test_finance_sees_cost_figures_and_staff_do_not(firm, log_entry):
-    entry = log_entry(minutes=90)
+def test_finance_sees_cost_figures_and_staff_do_not(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=90, on_date=ENTRY_DAY
+    )
     finance = ApiClient(firm.finance).get(f"/time-entries/{entry.pk}").json()
     assert (finance["cost_rate"], finance["cost_currency"], finance["cost_value"]) == (
         "60.00",
@@ -195,9 +201,9 @@ def test_finance_sees_cost_figures_and_staff_do_not(firm, log_entry):
         assert seen["billing_rate"] == "100.00"
 
 
-def test_entry_without_rate_has_null_rate_and_value(firm, log_entry):
+def test_entry_without_rate_has_null_rate_and_value(firm):
     norate = MemberFactory(user=make_user("norate", "staff"))
-    entry = log_entry(member=norate)
+    entry = TimeEntryFactory(task=firm.acme_task, member=norate, on_date=ENTRY_DAY)
     body = ApiClient(firm.staff).get(f"/time-entries/{entry.pk}").json()
     assert (body["billing_rate"], body["billing_currency"], body["billable_value"]) == (
         None,
@@ -206,8 +212,14 @@ def test_entry_without_rate_has_null_rate_and_value(firm, log_entry):
     )
 
 
-def test_synced_entry_shows_its_external_id(firm, log_entry):
-    entry = log_entry(source="jira", jira_worklog_id="10042")
+def test_synced_entry_shows_its_external_id(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        on_date=ENTRY_DAY,
+        source="jira",
+        jira_worklog_id="10042",
+    )
     body = ApiClient(firm.staff).get(f"/time-entries/{entry.pk}").json()
     assert (body["source"], body["external_id"]) == ("jira", "10042")
 
@@ -240,15 +252,34 @@ def test_rate_snapshot_shown_by_the_api_does_not_change_with_the_rate(firm):
 
 
 @pytest.fixture
-def entries(firm, log_entry, lock_on_invoice):
+def entries(firm, lock_on_invoice):
     made = {
-        "mar1": log_entry(on_date=datetime.date(2026, 3, 1)),
-        "mar2_a": log_entry(on_date=datetime.date(2026, 3, 2)),
-        "mar2_b": log_entry(on_date=datetime.date(2026, 3, 2), member=firm.other_member),
-        "globex": log_entry(task=firm.globex_task, on_date=datetime.date(2026, 3, 3)),
-        "internal": log_entry(task=firm.internal_task, on_date=datetime.date(2026, 3, 4)),
-        "draft": lock_on_invoice(log_entry(on_date=datetime.date(2026, 2, 27)), locked=False),
-        "invoiced": lock_on_invoice(log_entry(on_date=datetime.date(2026, 2, 26))),
+        "mar1": TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, on_date=datetime.date(2026, 3, 1)
+        ),
+        "mar2_a": TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, on_date=datetime.date(2026, 3, 2)
+        ),
+        "mar2_b": TimeEntryFactory(
+            task=firm.acme_task, member=firm.other_member, on_date=datetime.date(2026, 3, 2)
+        ),
+        "globex": TimeEntryFactory(
+            task=firm.globex_task, member=firm.staff_member, on_date=datetime.date(2026, 3, 3)
+        ),
+        "internal": TimeEntryFactory(
+            task=firm.internal_task, member=firm.staff_member, on_date=datetime.date(2026, 3, 4)
+        ),
+        "draft": lock_on_invoice(
+            TimeEntryFactory(
+                task=firm.acme_task, member=firm.staff_member, on_date=datetime.date(2026, 2, 27)
+            ),
+            locked=False,
+        ),
+        "invoiced": lock_on_invoice(
+            TimeEntryFactory(
+                task=firm.acme_task, member=firm.staff_member, on_date=datetime.date(2026, 2, 26)
+            )
+        ),
     }
     return made
 
@@ -319,8 +350,14 @@ def test_bad_dates_in_filters_are_400(firm):
 # --- Patch -----------------------------------------------------------------------------------
 
 
-def test_staff_patch_their_own_entry(firm, log_entry):
-    entry = log_entry(minutes=60, start_time=datetime.time(9, 0))
+def test_staff_patch_their_own_entry(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=ENTRY_DAY,
+        start_time=datetime.time(9, 0),
+    )
     response = ApiClient(firm.staff).patch(
         f"/time-entries/{entry.pk}",
         {"duration": "2h", "description": "Longer", "billable": False, "start_time": None},
@@ -338,8 +375,10 @@ def test_staff_patch_their_own_entry(firm, log_entry):
     assert (change.minutes_delta, change.changed_by) == (-60, firm.staff)
 
 
-def test_staff_may_not_patch_or_delete_someone_elses_entry(firm, log_entry):
-    entry = log_entry(member=firm.other_member, minutes=60)
+def test_staff_may_not_patch_or_delete_someone_elses_entry(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.other_member, duration_minutes=60, on_date=ENTRY_DAY
+    )
     client = ApiClient(firm.staff)
     assert client.patch(f"/time-entries/{entry.pk}", {"duration": 30}).status_code == 403
     assert client.delete(f"/time-entries/{entry.pk}").status_code == 403
@@ -347,8 +386,8 @@ def test_staff_may_not_patch_or_delete_someone_elses_entry(firm, log_entry):
     assert entry.duration_minutes == 60
 
 
-def test_staff_may_not_move_an_entry_to_another_task_or_member(firm, log_entry):
-    entry = log_entry()
+def test_staff_may_not_move_an_entry_to_another_task_or_member(firm):
+    entry = TimeEntryFactory(task=firm.acme_task, member=firm.staff_member, on_date=ENTRY_DAY)
     client = ApiClient(firm.staff)
     assert (
         client.patch(f"/time-entries/{entry.pk}", {"task_id": firm.globex_task.pk}).status_code
@@ -364,8 +403,10 @@ def test_staff_may_not_move_an_entry_to_another_task_or_member(firm, log_entry):
     )
 
 
-def test_manager_moves_an_entry_to_another_task_and_member(firm, log_entry):
-    entry = log_entry(minutes=60)
+def test_manager_moves_an_entry_to_another_task_and_member(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+    )
     response = ApiClient(firm.manager).patch(
         f"/time-entries/{entry.pk}", {"task_id": firm.globex_task.pk, "member": "staff2"}
     )
@@ -384,24 +425,26 @@ def test_manager_moves_an_entry_to_another_task_and_member(firm, log_entry):
     assert deltas == {firm.acme.pk: -60, firm.globex.pk: 60}
 
 
-def test_patch_refuses_null_for_required_fields(firm, log_entry):
-    entry = log_entry()
+def test_patch_refuses_null_for_required_fields(firm):
+    entry = TimeEntryFactory(task=firm.acme_task, member=firm.staff_member, on_date=ENTRY_DAY)
     response = ApiClient(firm.staff).patch(f"/time-entries/{entry.pk}", {"duration": None})
     assert response.status_code == 400
     assert "duration" in response.json()["errors"]
 
 
-def test_patch_bad_duration_is_400(firm, log_entry):
-    entry = log_entry()
+def test_patch_bad_duration_is_400(firm):
+    entry = TimeEntryFactory(task=firm.acme_task, member=firm.staff_member, on_date=ENTRY_DAY)
     response = ApiClient(firm.staff).patch(f"/time-entries/{entry.pk}", {"duration": "lots"})
     assert response.status_code == 400
     assert "use 2h, 30m, 1:30 or minutes" in response.json()["errors"]["duration"][0]
 
 
-def test_patch_and_delete_of_a_locked_entry_are_409_and_change_nothing(
-    firm, log_entry, lock_on_invoice
-):
-    entry = lock_on_invoice(log_entry(minutes=60))
+def test_patch_and_delete_of_a_locked_entry_are_409_and_change_nothing(firm, lock_on_invoice):
+    entry = lock_on_invoice(
+        TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+        )
+    )
     before = EntryChange.objects.count()
     for client in (ApiClient(firm.staff), ApiClient(firm.admin)):
         response = client.patch(
@@ -416,15 +459,26 @@ def test_patch_and_delete_of_a_locked_entry_are_409_and_change_nothing(
     assert EntryChange.objects.count() == before
 
 
-def test_entry_on_a_draft_invoice_stays_editable(firm, log_entry, lock_on_invoice):
-    entry = lock_on_invoice(log_entry(minutes=60), locked=False)
+def test_entry_on_a_draft_invoice_stays_editable(firm, lock_on_invoice):
+    entry = lock_on_invoice(
+        TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+        ),
+        locked=False,
+    )
     response = ApiClient(firm.staff).patch(f"/time-entries/{entry.pk}", {"duration": 90})
     assert response.status_code == 200
     assert response.json()["status"] == "billed"
 
 
-def test_synced_entry_fields_are_409_but_billable_can_be_overridden(firm, log_entry):
-    entry = log_entry(source="jira", jira_worklog_id="777")
+def test_synced_entry_fields_are_409_but_billable_can_be_overridden(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        on_date=ENTRY_DAY,
+        source="jira",
+        jira_worklog_id="777",
+    )
     client = ApiClient(firm.staff)
     response = client.patch(f"/time-entries/{entry.pk}", {"duration": 30})
     assert response.status_code == 409
@@ -442,8 +496,10 @@ def test_patch_of_an_unknown_entry_is_404(firm):
 # --- Delete ----------------------------------------------------------------------------------
 
 
-def test_delete_is_204_with_no_body_and_keeps_history(firm, log_entry):
-    entry = log_entry(minutes=45)
+def test_delete_is_204_with_no_body_and_keeps_history(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=45, on_date=ENTRY_DAY
+    )
     response = ApiClient(firm.staff).delete(f"/time-entries/{entry.pk}")
     assert response.status_code == 204
     assert response.content == b""
@@ -452,13 +508,15 @@ def test_delete_is_204_with_no_body_and_keeps_history(firm, log_entry):
     assert ApiClient(firm.staff).delete(f"/time-entries/{entry.pk}").status_code == 404
 
 
-def test_manager_deletes_someone_elses_entry(firm, log_entry):
-    entry = log_entry(member=firm.other_member)
+def test_manager_deletes_someone_elses_entry(firm):
+    entry = TimeEntryFactory(task=firm.acme_task, member=firm.other_member, on_date=ENTRY_DAY)
     assert ApiClient(firm.manager).delete(f"/time-entries/{entry.pk}").status_code == 204
 
 
-def test_service_history_uses_the_same_entries_the_api_shows(firm, log_entry):
-    entry = log_entry(minutes=60)
+def test_service_history_uses_the_same_entries_the_api_shows(firm):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=60, on_date=ENTRY_DAY
+    )
     update_entry(entry, EntryChanges(duration_minutes=120))
     body = ApiClient(firm.staff).get(f"/time-entries/{entry.pk}").json()
     assert body["duration_minutes"] == 120

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.factories import PurchaseFactory, RateFactory
-from tests.timetracking.views_support import invoice_and_lock, log
+from tests.factories import PurchaseFactory, RateFactory, TimeEntryFactory
+from tests.timetracking.views_support import invoice_and_lock
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +28,13 @@ def test_staff_journey(page, firm, csp_errors):
     PurchaseFactory(client=firm.acme, hours=Decimal("10"))
     RateFactory(member=firm.staff_member, project=firm.acme_project, rate=Decimal("150.00"))
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    invoiced = log(
-        firm.staff_member, firm.acme_task, 60, on=yesterday, description="Billed last month"
+    invoiced = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=yesterday,
+        description="Billed last month",
+        by=firm.staff_member.user,
     )
     invoice_and_lock(firm.acme, [invoiced])
     # The hour bank before today's work: 10 h bought, 1 h used.

@@ -15,8 +15,8 @@ from clients.selectors import (
     visible_clients,
 )
 from clients.services import add_purchase
+from tests.factories import TimeEntryFactory
 from timetracking.selectors import can_change_entry, get_entry_for_user
-from timetracking.services import create_entry
 
 STAFF_SIDE = ["staff", "other_staff", "manager", "finance", "admin"]
 
@@ -55,10 +55,10 @@ def objects(firm):
     """One entry and one purchase per client."""
     day = datetime.date(2026, 2, 10)
     return {
-        "acme_entry": create_entry(
+        "acme_entry": TimeEntryFactory(
             task=firm.acme_task, member=firm.staff_member, on_date=day, duration_minutes=60
         ),
-        "globex_entry": create_entry(
+        "globex_entry": TimeEntryFactory(
             task=firm.globex_task, member=firm.staff_member, on_date=day, duration_minutes=60
         ),
         "acme_purchase": add_purchase(client=firm.acme, hours="10", on_date=day),
@@ -166,15 +166,6 @@ def test_who_may_change_an_entry(firm, objects):
 
 
 # --- pages ------------------------------------------------------------------------------------------
-
-
-def test_home_sends_staff_to_my_work_and_client_users_to_the_portal(firm, as_user):
-    for user in (firm.staff, firm.manager, firm.finance, firm.admin):
-        response = as_user(user).get("/")
-        assert (response.status_code, response["Location"]) == (302, "/my-work/")
-    response = as_user(firm.acme_user).get("/")
-    assert (response.status_code, response["Location"]) == (302, "/portal/")
-    assert as_user(firm.outsider).get("/").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/", "/my-work/", "/portal/"])

@@ -23,12 +23,12 @@ from tests.factories import (
     PurchaseFactory,
     RateFactory,
     TaskFactory,
+    TimeEntryFactory,
     make_user,
 )
 from timetracking.models import ChangeKind, EntryChange, Source, TimeEntry, Timer
 from timetracking.services import (
     attach_entries_to_invoice,
-    create_entry,
     record_adjustment,
     set_invoice_lock,
 )
@@ -46,17 +46,6 @@ def our_models():
 
 def changelist_url(model) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-
-
-def entry_for(firm, task=None, member=None, **extra) -> TimeEntry:
-    return create_entry(
-        task=task or firm.acme_task,
-        member=member or firm.staff_member,
-        on_date=extra.pop("on_date", DAY),
-        duration_minutes=extra.pop("duration_minutes", 60),
-        description=extra.pop("description", "Fixed the checkout"),
-        **extra,
-    )
 
 
 def lock(entry) -> Invoice:
@@ -83,7 +72,12 @@ def add_rows(firm, count: int, start: int = 0) -> None:
         CostRateFactory(member=member)
         project = ProjectFactory(client=firm.acme)
         task = TaskFactory(project=project, jira_issue_key=f"ACME-{1000 + index}")
-        entry = entry_for(firm, task=task, member=member, on_date=DAY + timedelta(days=index % 20))
+        entry = TimeEntryFactory(
+            task=task,
+            member=member,
+            on_date=DAY + timedelta(days=index % 20),
+            description="Fixed the checkout",
+        )
         record_adjustment(entry, minutes=15, reason="Worklog grew after invoicing")
         PurchaseFactory(client=firm.acme, note=f"Block {index}")
         create_api_token(user=user, name=f"script {index}")
@@ -164,7 +158,12 @@ def test_time_entry_changelist_shows_the_columns_and_searches_jira_keys(firm, as
     assert "1h" in page and "Unbilled" in page
     found = http.get(url, {"q": "ACME-1001"})
     assert found.context["cl"].result_count == 1
-    entry_for(firm, task=firm.globex_task)
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        on_date=DAY,
+        description="Fixed the checkout",
+    )
     by_client = http.get(url, {"task__project__client__id__exact": firm.globex.pk})
     assert by_client.context["cl"].result_count == 1
 
@@ -290,7 +289,9 @@ def test_a_bad_duration_is_refused_with_an_example(firm, as_user):
 
 
 def test_changing_an_entry_writes_a_history_row_with_the_delta(firm, as_user):
-    entry = entry_for(firm)
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, on_date=DAY, description="Fixed the checkout"
+    )
     response = as_user(firm.admin).post(
         reverse("admin:timetracking_timeentry_change", args=[entry.pk]),
         entry_form(entry, duration_minutes="2h"),
@@ -303,7 +304,9 @@ def test_changing_an_entry_writes_a_history_row_with_the_delta(firm, as_user):
 
 
 def test_a_locked_entry_cannot_be_changed_in_the_admin(firm, as_user):
-    entry = entry_for(firm)
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, on_date=DAY, description="Fixed the checkout"
+    )
     invoice = lock(entry)
     response = as_user(firm.admin).post(
         reverse("admin:timetracking_timeentry_change", args=[entry.pk]),
@@ -317,7 +320,14 @@ def test_a_locked_entry_cannot_be_changed_in_the_admin(firm, as_user):
 
 
 def test_a_synced_entry_keeps_its_duration_but_takes_a_billable_override(firm, as_user):
-    entry = entry_for(firm, source=Source.JIRA, jira_worklog_id="10001")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        on_date=DAY,
+        description="Fixed the checkout",
+        source=Source.JIRA,
+        jira_worklog_id="10001",
+    )
     http = as_user(firm.admin)
     url = reverse("admin:timetracking_timeentry_change", args=[entry.pk])
 
@@ -332,7 +342,9 @@ def test_a_synced_entry_keeps_its_duration_but_takes_a_billable_override(firm, a
 
 
 def test_deleting_an_entry_keeps_a_history_row(firm, as_user):
-    entry = entry_for(firm)
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, on_date=DAY, description="Fixed the checkout"
+    )
     response = as_user(firm.admin).post(
         reverse("admin:timetracking_timeentry_delete", args=[entry.pk]), {"post": "yes"}
     )
@@ -343,9 +355,13 @@ def test_deleting_an_entry_keeps_a_history_row(firm, as_user):
 
 
 def test_a_locked_entry_cannot_be_deleted_alone_or_in_bulk(firm, as_user):
-    locked = entry_for(firm)
+    locked = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, on_date=DAY, description="Fixed the checkout"
+    )
     lock(locked)
-    free = entry_for(firm, description="Free to delete")
+    free = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, on_date=DAY, description="Free to delete"
+    )
     http = as_user(firm.admin)
 
     single = http.post(
@@ -365,7 +381,12 @@ def test_a_locked_entry_cannot_be_deleted_alone_or_in_bulk(firm, as_user):
 
 
 def test_bulk_delete_goes_through_the_service(firm, as_user):
-    entries = [entry_for(firm, description=f"Entry {n}") for n in range(3)]
+    entries = [
+        TimeEntryFactory(
+            task=firm.acme_task, member=firm.staff_member, on_date=DAY, description=f"Entry {n}"
+        )
+        for n in range(3)
+    ]
     response = as_user(firm.admin).post(
         changelist_url(TimeEntry),
         {"action": "delete_selected", "_selected_action": [e.pk for e in entries], "post": "yes"},
@@ -376,7 +397,9 @@ def test_bulk_delete_goes_through_the_service(firm, as_user):
 
 
 def test_entry_history_is_read_only(firm, as_user):
-    entry_for(firm)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, on_date=DAY, description="Fixed the checkout"
+    )
     http = as_user(firm.admin)
     change = EntryChange.objects.get()
     assert http.get(reverse("admin:timetracking_entrychange_add")).status_code == 403

@@ -7,20 +7,19 @@ import pytest
 
 from clients.models import BillingPlan, Classification, Client, HourPurchase, Rounding
 from clients.services import add_purchase
-from tests.factories import ClientFactory, MemberFactory, ProjectFactory, TaskFactory
+from tests.factories import (
+    ClientFactory,
+    MemberFactory,
+    ProjectFactory,
+    TaskFactory,
+    TimeEntryFactory,
+)
 from timetracking.balances import balance_of, is_at_risk, runout_date, with_balances
 from timetracking.models import BillingAdjustment, Exclusion
-from timetracking.services import create_entry
 
 D = datetime.date
 TODAY = D(2026, 3, 31)
 NEW_YEAR = D(2026, 1, 1)
-
-
-def _log(task, member, minutes, on_date=TODAY, **extra):
-    return create_entry(
-        task=task, member=member, on_date=on_date, duration_minutes=minutes, **extra
-    )
 
 
 def _buy(client, hours, on_date=NEW_YEAR):
@@ -77,13 +76,37 @@ def test_consumed_counts_only_billable_minutes(firm):
         client=firm.acme, code="ACME-OVH", classification=Classification.OVERHEAD
     )
     overhead_only = MemberFactory(exclusion=Exclusion.OVERHEAD_ONLY)
-    _log(firm.acme_task, firm.staff_member, 90)  # billable
-    _log(firm.acme_task, firm.staff_member, 60, billable=False)  # flag off
-    _log(TaskFactory(project=acme_internal), firm.staff_member, 30)  # internal project
-    _log(TaskFactory(project=acme_overhead), firm.staff_member, 20)  # overhead project
-    _log(firm.acme_task, overhead_only, 45)  # overhead-only member
-    _log(firm.internal_task, firm.staff_member, 120)  # the firm itself
-    _log(firm.globex_task, firm.staff_member, 240)  # another client
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=90, on_date=TODAY
+    )  # billable
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=TODAY,
+        billable=False,
+    )  # flag off
+    TimeEntryFactory(
+        task=TaskFactory(project=acme_internal),
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=TODAY,
+    )  # internal project
+    TimeEntryFactory(
+        task=TaskFactory(project=acme_overhead),
+        member=firm.staff_member,
+        duration_minutes=20,
+        on_date=TODAY,
+    )  # overhead project
+    TimeEntryFactory(
+        task=firm.acme_task, member=overhead_only, duration_minutes=45, on_date=TODAY
+    )  # overhead-only member
+    TimeEntryFactory(
+        task=firm.internal_task, member=firm.staff_member, duration_minutes=120, on_date=TODAY
+    )  # the firm itself
+    TimeEntryFactory(
+        task=firm.globex_task, member=firm.staff_member, duration_minutes=240, on_date=TODAY
+    )  # another client
     assert balance_of(firm.acme, today=TODAY).consumed_minutes == 90
     assert balance_of(firm.internal, today=TODAY).consumed_minutes == 0
     assert balance_of(firm.globex, today=TODAY).consumed_minutes == 240
@@ -91,7 +114,9 @@ def test_consumed_counts_only_billable_minutes(firm):
 
 def test_consumed_is_the_stored_billable_minutes_not_the_plan_of_today(firm):
     BillingPlan.objects.filter(client=firm.acme).update(min_billable_minutes=30)
-    _log(firm.acme_task, firm.staff_member, 10)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=10, on_date=TODAY
+    )
     BillingPlan.objects.filter(client=firm.acme).update(
         min_billable_minutes=0, rounding_method=Rounding.UP, rounding_increment_minutes=60
     )
@@ -99,7 +124,9 @@ def test_consumed_is_the_stored_billable_minutes_not_the_plan_of_today(firm):
 
 
 def test_consumed_includes_billing_adjustments(firm):
-    entry = _log(firm.acme_task, firm.staff_member, 90)
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=90, on_date=TODAY
+    )
     BillingAdjustment.objects.create(client=firm.acme, entry=entry, entry_ref=entry.pk, minutes=15)
     BillingAdjustment.objects.create(client=firm.acme, entry=entry, entry_ref=entry.pk, minutes=-5)
     BillingAdjustment.objects.create(client=firm.globex, minutes=999)
@@ -108,7 +135,9 @@ def test_consumed_includes_billing_adjustments(firm):
 
 def test_remaining_may_be_negative(firm):
     _buy(firm.acme, "1")
-    _log(firm.acme_task, firm.staff_member, 90)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=90, on_date=TODAY
+    )
     balance = balance_of(firm.acme, today=TODAY)
     assert balance.remaining_minutes == -30
     assert balance.remaining_hours == Decimal("-0.50")
@@ -120,7 +149,9 @@ def test_remaining_may_be_negative(firm):
 
 def test_hours_are_minutes_over_60_rounded_half_up_to_2_places(firm):
     _buy(firm.acme, "1")
-    _log(firm.acme_task, firm.staff_member, 1)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=1, on_date=TODAY
+    )
     balance = balance_of(firm.acme, today=TODAY)
     assert (balance.purchased_hours, balance.consumed_hours, balance.remaining_hours) == (
         Decimal("1.00"),
@@ -131,7 +162,9 @@ def test_hours_are_minutes_over_60_rounded_half_up_to_2_places(firm):
 
 
 def test_no_purchases_means_no_forecast_and_no_risk(firm):
-    _log(firm.acme_task, firm.staff_member, 600)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=600, on_date=TODAY
+    )
     balance = balance_of(firm.acme, today=TODAY)
     assert balance.remaining_minutes == -600
     assert (balance.has_purchases, balance.runout_date, balance.at_risk) == (False, None, False)
@@ -142,15 +175,26 @@ def test_no_purchases_means_no_forecast_and_no_risk(firm):
 
 def test_burn_uses_the_last_28_days_and_forecasts_the_run_out(firm):
     _buy(firm.acme, "40")  # 2400 min
-    _log(
-        firm.acme_task, firm.staff_member, 840, on_date=TODAY - datetime.timedelta(days=27)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=840,
+        on_date=TODAY - datetime.timedelta(days=27),
     )  # first day in
-    _log(firm.acme_task, firm.staff_member, 840, on_date=TODAY)
-    _log(
-        firm.acme_task, firm.staff_member, 60, on_date=TODAY - datetime.timedelta(days=28)
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=840, on_date=TODAY
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=TODAY - datetime.timedelta(days=28),
     )  # just out
-    _log(
-        firm.acme_task, firm.staff_member, 30, on_date=TODAY + datetime.timedelta(days=1)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=TODAY + datetime.timedelta(days=1),
     )  # future
     balance = balance_of(firm.acme, today=TODAY)
     assert balance.consumed_minutes == 1770
@@ -240,9 +284,13 @@ def test_at_risk_from_the_stored_client_thresholds(firm):
     firm.acme.runout_warning_weeks = 0
     firm.acme.save()
     _buy(firm.acme, "10")
-    _log(firm.acme_task, firm.staff_member, 300, on_date=D(2025, 1, 1))  # no recent burn
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=300, on_date=D(2025, 1, 1)
+    )  # no recent burn
     assert not balance_of(firm.acme, today=TODAY).at_risk  # exactly 5 h left
-    _log(firm.acme_task, firm.staff_member, 1, on_date=D(2025, 1, 1))
+    TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, duration_minutes=1, on_date=D(2025, 1, 1)
+    )
     assert balance_of(firm.acme, today=TODAY).at_risk
 
 
@@ -254,7 +302,12 @@ def _busy_client(member, n):
     add_purchase(client=client, hours="10", on_date=D(2026, 1, 1))
     task = TaskFactory(project=ProjectFactory(client=client))
     for _ in range(n):
-        _log(task, member, 30, on_date=TODAY - datetime.timedelta(days=n))
+        TimeEntryFactory(
+            task=task,
+            member=member,
+            duration_minutes=30,
+            on_date=TODAY - datetime.timedelta(days=n),
+        )
     BillingAdjustment.objects.create(client=client, minutes=5)
     return client
 

@@ -181,6 +181,18 @@ def test_a_day_is_whole_minutes_rounded_half_up():
     assert parse_duration("2d", hours_per_day=Decimal("7.675"), days_per_week=5) == 922
 
 
+@pytest.mark.parametrize("text", ["90", "1h 30m", "1:30", "2.5h", "45m", 90])
+def test_durations_without_days_or_weeks_need_no_database(text):
+    # The firm's day length is looked up only for `d` and `w` (this test has no db access).
+    assert parse_duration(text) in (90, 150, 45)
+
+
+@pytest.mark.django_db
+def test_days_look_the_firm_settings_up_once_per_parse(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        parse_duration("1w 2d 3h", max_minutes=None)
+
+
 def test_explicit_day_lengths_need_no_database():
     # Callers that know the firm's figures pass them; no query (this test has no db access).
     assert parse_duration("1d 1h", hours_per_day=8, days_per_week=5) == 540

@@ -12,10 +12,10 @@ from tests.factories import (
     ProjectFactory,
     RateFactory,
     TaskFactory,
+    TimeEntryFactory,
 )
-from timetracking.models import Member
 from timetracking.rates import NO_RATE, resolve_billing_rate, resolve_cost_rate
-from timetracking.services import EntryChanges, create_entry, update_entry
+from timetracking.services import EntryChanges, update_entry
 
 D = datetime.date
 JAN_1, FEB_10, MAR_1 = D(2026, 1, 1), D(2026, 2, 10), D(2026, 3, 1)
@@ -119,14 +119,8 @@ def test_cost_rate_follows_its_valid_from(firm):
 # --- Snapshots on entries -------------------------------------------------------------------
 
 
-def _entry(firm, member: Member, on_date=FEB_10, task=None):
-    return create_entry(
-        task=task or firm.acme_task, member=member, on_date=on_date, duration_minutes=60
-    )
-
-
 def test_snapshot_is_unchanged_after_a_rate_change(firm, rates):
-    entry = _entry(firm, rates)
+    entry = TimeEntryFactory(task=firm.acme_task, member=rates, on_date=FEB_10)
     RateFactory(
         member=rates, project=firm.acme_project, rate=Decimal("175.00"), valid_from=D(2026, 2, 1)
     )
@@ -140,18 +134,22 @@ def test_snapshot_is_unchanged_after_a_rate_change(firm, rates):
 
 def test_snapshot_takes_the_rate_valid_on_the_entry_date_not_today(firm, rates):
     RateFactory(member=rates, project=firm.acme_project, rate=Decimal("180.00"), valid_from=MAR_1)
-    assert _entry(firm, rates, on_date=D(2026, 2, 28)).billing_rate == Decimal("150.00")
-    assert _entry(firm, rates, on_date=MAR_1).billing_rate == Decimal("180.00")
+    assert TimeEntryFactory(
+        task=firm.acme_task, member=rates, on_date=D(2026, 2, 28)
+    ).billing_rate == Decimal("150.00")
+    assert TimeEntryFactory(
+        task=firm.acme_task, member=rates, on_date=MAR_1
+    ).billing_rate == Decimal("180.00")
 
 
 def test_snapshot_is_re_resolved_when_the_task_changes(firm, rates):
-    entry = _entry(firm, rates)
+    entry = TimeEntryFactory(task=firm.acme_task, member=rates, on_date=FEB_10)
     moved = update_entry(entry, EntryChanges(task=firm.globex_task))
     assert (moved.billing_rate, moved.billing_currency) == (Decimal("100.00"), "USD")
 
 
 def test_snapshot_is_re_resolved_when_the_member_changes(firm, rates):
-    entry = _entry(firm, rates)
+    entry = TimeEntryFactory(task=firm.acme_task, member=rates, on_date=FEB_10)
     other = firm.other_member
     other.rates.all().delete()
     RateFactory(member=other, rate=Decimal("80.00"), valid_from=JAN_1)
@@ -161,7 +159,7 @@ def test_snapshot_is_re_resolved_when_the_member_changes(firm, rates):
 
 
 def test_snapshot_is_re_resolved_when_the_date_changes(firm, rates):
-    entry = _entry(firm, rates, on_date=D(2026, 2, 10))
+    entry = TimeEntryFactory(task=firm.acme_task, member=rates, on_date=D(2026, 2, 10))
     RateFactory(member=rates, project=firm.acme_project, rate=Decimal("180.00"), valid_from=MAR_1)
     changed = update_entry(entry, EntryChanges(on_date=D(2026, 3, 2)))
     assert changed.billing_rate == Decimal("180.00")
@@ -170,6 +168,6 @@ def test_snapshot_is_re_resolved_when_the_date_changes(firm, rates):
 
 
 def test_task_change_within_the_same_project_keeps_the_project_rate(firm, rates):
-    entry = _entry(firm, rates)
+    entry = TimeEntryFactory(task=firm.acme_task, member=rates, on_date=FEB_10)
     sibling = TaskFactory(project=firm.acme_project, name="Sibling")
     assert update_entry(entry, EntryChanges(task=sibling)).billing_rate == Decimal("150.00")

@@ -9,7 +9,14 @@ from django.db import IntegrityError, transaction
 from billing.models import Invoice, InvoiceStatus
 from clients.models import BillingPlan, Classification, Rounding, UserProfile
 from clients.services import add_purchase
-from tests.factories import CostRateFactory, MemberFactory, ProjectFactory, RateFactory, TaskFactory
+from tests.factories import (
+    CostRateFactory,
+    MemberFactory,
+    ProjectFactory,
+    RateFactory,
+    TaskFactory,
+    TimeEntryFactory,
+)
 from timetracking.balances import balance_of
 from timetracking.models import (
     ChangeKind,
@@ -25,7 +32,6 @@ from timetracking.services import (
     EntryLocked,
     EntrySourceConflict,
     attach_entries_to_invoice,
-    create_entry,
     delete_entry,
     reapply_billing_rules,
     release_invoice_entries,
@@ -35,17 +41,6 @@ from timetracking.services import (
 
 D = datetime.date
 DAY = D(2026, 2, 10)
-
-
-def _log(firm, minutes=120, *, task=None, member=None, on_date=DAY, **extra):
-    return create_entry(
-        task=task or firm.acme_task,
-        member=member or firm.staff_member,
-        on_date=on_date,
-        duration_minutes=minutes,
-        by=firm.staff,
-        **extra,
-    )
 
 
 def _consumed(client):
@@ -63,8 +58,20 @@ def test_create_snapshots_the_rates_valid_on_the_entry_date(firm):
     member = firm.staff_member  # default 100 and cost 60 from 2020
     RateFactory(member=member, client=firm.acme, rate=Decimal("120.00"), valid_from=D(2026, 3, 1))
     CostRateFactory(member=member, rate=Decimal("65.00"), valid_from=D(2026, 3, 1))
-    before = _log(firm, on_date=D(2026, 2, 28))
-    after = _log(firm, on_date=D(2026, 3, 1))
+    before = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=D(2026, 2, 28),
+        by=firm.staff,
+    )
+    after = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=D(2026, 3, 1),
+        by=firm.staff,
+    )
     assert (
         before.billing_rate,
         before.billing_currency,
@@ -80,7 +87,13 @@ def test_create_snapshots_the_rates_valid_on_the_entry_date(firm):
 
 
 def test_create_without_rates_stores_none(firm):
-    entry = _log(firm, member=firm.manager_member)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.manager_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     assert (entry.billing_rate, entry.billing_currency, entry.cost_rate, entry.cost_currency) == (
         None,
         "",
@@ -90,18 +103,40 @@ def test_create_without_rates_stores_none(firm):
 
 
 def test_billable_defaults_from_the_project_classification(firm):
-    billable = _log(firm)
-    internal = _log(firm, task=firm.internal_task)
-    overhead = _log(
-        firm,
+    billable = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
+    internal = TimeEntryFactory(
+        task=firm.internal_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
+    overhead = TimeEntryFactory(
         task=TaskFactory(
             project=ProjectFactory(client=firm.acme, classification=Classification.OVERHEAD)
         ),
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
     )
     assert (billable.billable, billable.billable_minutes) == (True, 120)
     assert (internal.billable, internal.billable_minutes) == (False, 0)
     assert (overhead.billable, overhead.billable_minutes) == (False, 0)
-    explicit = _log(firm, billable=False)
+    explicit = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        billable=False,
+        by=firm.staff,
+    )
     assert (explicit.billable, explicit.billable_minutes) == (False, 0)
 
 
@@ -109,11 +144,27 @@ def test_create_applies_the_clients_plan(firm):
     BillingPlan.objects.filter(client=firm.acme).update(
         rounding_method=Rounding.UP, rounding_increment_minutes=15
     )
-    assert _log(firm, 61).billable_minutes == 75
+    assert (
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=61,
+            on_date=DAY,
+            by=firm.staff,
+        ).billable_minutes
+        == 75
+    )
 
 
 def test_create_writes_a_history_row_with_the_delta(firm):
-    entry = _log(firm, 90, description="Fixed checkout")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=DAY,
+        description="Fixed checkout",
+        by=firm.staff,
+    )
     (row,) = _history(entry.pk)
     assert (row.kind, row.entry_id, row.client_id, row.minutes_delta, row.duration_delta) == (
         ChangeKind.CREATED,
@@ -128,44 +179,94 @@ def test_create_writes_a_history_row_with_the_delta(firm):
 
 
 def test_non_billable_entry_history_has_zero_consumed_delta(firm):
-    entry = _log(firm, 90, billable=False)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=DAY,
+        billable=False,
+        by=firm.staff,
+    )
     assert [(r.minutes_delta, r.duration_delta) for r in _history(entry.pk)] == [(0, 90)]
 
 
 def test_manual_entries_over_24_hours_are_refused(firm):
     with pytest.raises(EntryInvalid) as refused:
-        _log(firm, 1441)
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=1441,
+            on_date=DAY,
+            by=firm.staff,
+        )
     assert (refused.value.field, refused.value.status) == ("duration", 400)
     assert "24 hours" in refused.value.message and "e.g." in refused.value.message
-    assert _log(firm, 1440).duration_minutes == 1440
-    entry = _log(firm, 60)
+    assert (
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=1440,
+            on_date=DAY,
+            by=firm.staff,
+        ).duration_minutes
+        == 1440
+    )
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=DAY,
+        by=firm.staff,
+    )
     with pytest.raises(EntryInvalid):
         update_entry(entry, EntryChanges(duration_minutes=1441))
 
 
 def test_synced_entries_may_exceed_24_hours(firm):
-    entry = _log(firm, 1500, source=Source.JIRA, jira_worklog_id="10001")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=1500,
+        on_date=DAY,
+        source=Source.JIRA,
+        jira_worklog_id="10001",
+        by=firm.staff,
+    )
     assert entry.duration_minutes == 1500
 
 
 @pytest.mark.parametrize("minutes", [0, -5, "60", 1.5, True, None])
 def test_duration_must_be_positive_whole_minutes(firm, minutes):
     with pytest.raises(EntryInvalid, match="e.g. 90"):
-        _log(firm, minutes)
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=minutes,
+            on_date=DAY,
+            by=firm.staff,
+        )
     assert not TimeEntry.objects.exists()
 
 
 def test_excluded_member_cannot_log_manually(firm):
     excluded = MemberFactory(exclusion=Exclusion.EXCLUDED)
     with pytest.raises(EntryInvalid) as refused:
-        _log(firm, member=excluded)
+        TimeEntryFactory(
+            task=firm.acme_task, member=excluded, duration_minutes=120, on_date=DAY, by=firm.staff
+        )
     assert refused.value.field == "member"
     assert "excluded" in refused.value.message
     assert not TimeEntry.objects.exists()
 
 
 def test_manual_entry_cannot_be_moved_to_an_excluded_member(firm):
-    entry = _log(firm)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     with pytest.raises(EntryInvalid) as refused:
         update_entry(entry, EntryChanges(member=MemberFactory(exclusion=Exclusion.EXCLUDED)))
     assert refused.value.field == "member"
@@ -174,7 +275,13 @@ def test_manual_entry_cannot_be_moved_to_an_excluded_member(firm):
 
 
 def test_overhead_only_member_logs_but_never_consumes(firm):
-    entry = _log(firm, member=MemberFactory(exclusion=Exclusion.OVERHEAD_ONLY))
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=MemberFactory(exclusion=Exclusion.OVERHEAD_ONLY),
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     assert (entry.billable, entry.billable_minutes) == (True, 0)
     assert _consumed(firm.acme) == 0
 
@@ -183,7 +290,13 @@ def test_overhead_only_member_logs_but_never_consumes(firm):
 
 
 def test_duration_2h_to_3h_consumes_one_more_hour_and_back(firm):
-    entry = _log(firm, 120)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     update_entry(entry, EntryChanges(duration_minutes=180), by=firm.staff)
     assert _consumed(firm.acme) == 180
     update_entry(entry, EntryChanges(duration_minutes=120), by=firm.staff)
@@ -196,7 +309,13 @@ def test_duration_2h_to_3h_consumes_one_more_hour_and_back(firm):
 
 
 def test_description_change_keeps_the_snapshot_after_the_rate_table_changed(firm):
-    entry = _log(firm)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     RateCard.objects.filter(member=firm.staff_member).update(rate=Decimal("500.00"))
     RateFactory(
         member=firm.staff_member,
@@ -213,7 +332,13 @@ def test_description_change_keeps_the_snapshot_after_the_rate_table_changed(firm
 
 @pytest.mark.parametrize("what", ["task", "member", "date"])
 def test_task_member_or_date_change_re_resolves_the_snapshot(firm, what):
-    entry = _log(firm)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     newer = {
         "task": lambda: RateFactory(
             member=firm.staff_member,
@@ -241,7 +366,13 @@ def test_moving_an_entry_to_another_clients_task_moves_the_consumption(firm):
     add_purchase(client=firm.acme, hours="10", on_date=D(2026, 1, 1))
     add_purchase(client=firm.globex, hours="10", on_date=D(2026, 1, 1))
     BillingPlan.objects.filter(client=firm.globex).update(min_billable_minutes=150)
-    entry = _log(firm, 120)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        by=firm.staff,
+    )
     update_entry(entry, EntryChanges(task=firm.globex_task), by=firm.manager)
     assert (balance_of(firm.acme).remaining_minutes, balance_of(firm.globex).remaining_minutes) == (
         600,
@@ -258,7 +389,13 @@ def test_moving_an_entry_to_another_clients_task_moves_the_consumption(firm):
 
 
 def test_billable_toggle_moves_the_balance(firm):
-    entry = _log(firm, 90)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=DAY,
+        by=firm.staff,
+    )
     update_entry(entry, EntryChanges(billable=False))
     assert _consumed(firm.acme) == 0
     update_entry(entry, EntryChanges(billable=True))
@@ -272,7 +409,13 @@ def test_billable_toggle_moves_the_balance(firm):
 
 
 def test_delete_writes_a_history_row_that_survives_and_credits_the_balance(firm):
-    entry = _log(firm, 90)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=DAY,
+        by=firm.staff,
+    )
     entry_id = entry.pk
     update_entry(entry, EntryChanges(duration_minutes=120))
     assert _consumed(firm.acme) == 120
@@ -314,7 +457,14 @@ def _lock(entry, client):
 
 
 def test_locked_entry_refuses_update_and_delete_and_nothing_changes(firm):
-    entry = _log(firm, 120, description="Invoiced work")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        description="Invoiced work",
+        by=firm.staff,
+    )
     _lock(entry, firm.acme)
     history_before = len(_history(entry.pk))
     attempts = [
@@ -341,7 +491,15 @@ def test_locked_entry_refuses_update_and_delete_and_nothing_changes(firm):
 
 
 def test_locked_entry_refuses_even_its_source(firm):
-    entry = _log(firm, 60, source=Source.JIRA, jira_worklog_id="20001")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=DAY,
+        source=Source.JIRA,
+        jira_worklog_id="20001",
+        by=firm.staff,
+    )
     _lock(entry, firm.acme)
     with pytest.raises(EntryLocked):
         update_entry(entry, EntryChanges(duration_minutes=90), from_source=True)
@@ -350,7 +508,13 @@ def test_locked_entry_refuses_even_its_source(firm):
 
 
 def test_entries_on_a_draft_stay_editable_and_release_unlocks(firm):
-    entry = _log(firm, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=DAY,
+        by=firm.staff,
+    )
     draft = _invoice(firm.acme, status=InvoiceStatus.DRAFT)
     attach_entries_to_invoice([entry.pk], draft.pk)
     assert update_entry(entry, EntryChanges(duration_minutes=75)).duration_minutes == 75
@@ -370,7 +534,16 @@ def test_entries_on_a_draft_stay_editable_and_release_unlocks(firm):
 
 @pytest.fixture
 def jira_entry(firm):
-    return _log(firm, 120, source=Source.JIRA, jira_worklog_id="30001", description="From Jira")
+    return TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        source=Source.JIRA,
+        jira_worklog_id="30001",
+        description="From Jira",
+        by=firm.staff,
+    )
 
 
 @pytest.mark.parametrize(
@@ -442,7 +615,16 @@ def test_the_source_itself_may_change_and_delete(firm, jira_entry):
 
 def test_tempo_entry_keeps_its_billable_minutes_when_the_description_changes(firm):
     # Tempo's billable seconds (here 60 min of a 120-min worklog) are the base, not the duration.
-    entry = _log(firm, 120, source=Source.TEMPO, tempo_worklog_id="40001", billable_base_minutes=60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        on_date=DAY,
+        source=Source.TEMPO,
+        tempo_worklog_id="40001",
+        billable_base_minutes=60,
+        by=firm.staff,
+    )
     assert entry.billable_minutes == 60
     changed = update_entry(entry, EntryChanges(description="Clarified"))
     assert changed.billable_minutes == 60
@@ -459,7 +641,15 @@ def test_field_entry_is_not_rounded_again_when_edited(firm):
     BillingPlan.objects.filter(client=firm.acme).update(
         rounding_method=Rounding.UP, rounding_increment_minutes=60
     )
-    entry = _log(firm, 145, source=Source.FIELD, use_plan=False)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=145,
+        on_date=DAY,
+        source=Source.FIELD,
+        use_plan=False,
+        by=firm.staff,
+    )
     assert entry.billable_minutes == 145
     assert update_entry(entry, EntryChanges(description="Hedge trimming")).billable_minutes == 145
     assert update_entry(entry, EntryChanges(billable=False)).billable_minutes == 0
@@ -470,16 +660,37 @@ def test_field_entry_is_not_rounded_again_when_edited(firm):
 
 
 def test_reapply_billing_rules_changes_only_unlocked_entries_and_writes_history(firm):
-    open_entry = _log(firm, 50)
-    locked_entry = _log(firm, 40)
-    globex_entry = _log(firm, 20, task=firm.globex_task)
+    open_entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=50,
+        on_date=DAY,
+        by=firm.staff,
+    )
+    locked_entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=40,
+        on_date=DAY,
+        by=firm.staff,
+    )
+    globex_entry = TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=20,
+        on_date=DAY,
+        by=firm.staff,
+    )
     _lock(locked_entry, firm.acme)
     BillingPlan.objects.filter(client=firm.acme).update(
         rounding_method=Rounding.UP, rounding_increment_minutes=30
     )
     BillingPlan.objects.filter(client=firm.globex).update(min_billable_minutes=30)
 
-    assert reapply_billing_rules(client=firm.acme, by=firm.manager) == 1
+    assert reapply_billing_rules(client=firm.acme, by=firm.manager).as_dict() == {
+        "entries": 1,
+        "minutes_delta": 10,
+    }
     open_entry.refresh_from_db()
     locked_entry.refresh_from_db()
     globex_entry.refresh_from_db()
@@ -497,10 +708,12 @@ def test_reapply_billing_rules_changes_only_unlocked_entries_and_writes_history(
     )
     assert len(_history(locked_entry.pk)) == 1
 
-    assert reapply_billing_rules(by=firm.manager) == 1  # now Globex; Acme is already up to date
+    assert (
+        reapply_billing_rules(by=firm.manager).entries == 1
+    )  # now Globex; Acme is already up to date
     globex_entry.refresh_from_db()
     assert globex_entry.billable_minutes == 30
-    assert reapply_billing_rules() == 0
+    assert reapply_billing_rules().entries == 0
 
 
 # --- database constraints -----------------------------------------------------------------------
@@ -512,14 +725,26 @@ def _refused_by_the_database(write):
 
 
 def test_db_refuses_a_zero_duration(firm):
-    entry = _log(firm, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=DAY,
+        by=firm.staff,
+    )
     _refused_by_the_database(
         lambda: TimeEntry.objects.filter(pk=entry.pk).update(duration_minutes=0)
     )
 
 
 def test_db_refuses_a_lock_without_an_invoice(firm):
-    entry = _log(firm, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=DAY,
+        by=firm.staff,
+    )
     _refused_by_the_database(lambda: TimeEntry.objects.filter(pk=entry.pk).update(locked=True))
 
 

@@ -8,8 +8,14 @@ import pytest
 from django.urls import include, path
 
 from clients.models import HourPurchase
-from tests.factories import ClientFactory, ProjectFactory, PurchaseFactory, TaskFactory
-from tests.timetracking.views_support import htmx, log, query_count
+from tests.factories import (
+    ClientFactory,
+    ProjectFactory,
+    PurchaseFactory,
+    TaskFactory,
+    TimeEntryFactory,
+)
+from tests.timetracking.views_support import htmx, query_count
 from timetracking.services import EntryChanges, delete_entry, update_entry
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +34,18 @@ def _row(html: str, code: str) -> str:
 def test_directory_rows_with_balance_progress_and_risk(firm, as_user):
     PurchaseFactory(client=firm.acme, hours=Decimal("10"))
     PurchaseFactory(client=firm.globex, hours=Decimal("1"))
-    log(firm.staff_member, firm.acme_task, 120)
-    log(firm.staff_member, firm.globex_task, 90)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        by=firm.staff_member.user,
+    )
 
     html = as_user(firm.staff).get("/clients/").content.decode()
 
@@ -47,7 +63,12 @@ def test_directory_at_risk_highlight_and_runout_date(firm, as_user):
     firm.acme.low_balance_hours = Decimal("5")
     firm.acme.save()
     PurchaseFactory(client=firm.acme, hours=Decimal("10"))
-    log(firm.staff_member, firm.acme_task, 360)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=360,
+        by=firm.staff_member.user,
+    )
 
     acme = _row(as_user(firm.staff).get("/clients/").content.decode(), "ACME")
 
@@ -61,7 +82,12 @@ def test_directory_search_filter_and_sort(firm, as_user):
     ClientFactory(code="OLD", name="Old Client", is_active=False)
     PurchaseFactory(client=firm.acme, hours=Decimal("10"))
     PurchaseFactory(client=firm.globex, hours=Decimal("1"))
-    log(firm.staff_member, firm.globex_task, 90)
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     assert "Globex Corp" not in http.get("/clients/?q=acm").content.decode()
@@ -89,7 +115,12 @@ def test_directory_query_count_is_constant(firm, as_user, django_assert_max_num_
     for index in range(15):
         client = ClientFactory(code=f"ACME{index:02d}", name=f"Acme {index}")
         PurchaseFactory(client=client, hours=Decimal("5"))
-        log(firm.staff_member, TaskFactory(project=ProjectFactory(client=client)), 30)
+        TimeEntryFactory(
+            task=TaskFactory(project=ProjectFactory(client=client)),
+            member=firm.staff_member,
+            duration_minutes=30,
+            by=firm.staff_member.user,
+        )
 
     with django_assert_max_num_queries(one):
         html = http.get("/clients/?q=ACME").content.decode()
@@ -101,11 +132,25 @@ def test_client_page_sections(firm, as_user):
     linked = TaskFactory(
         project=firm.acme_project, name="Outage", jira_issue_key="ACME-12", jira_summary="Site down"
     )
-    kept = log(firm.staff_member, firm.acme_task, 60, description="Kept")
-    changed = log(firm.staff_member, linked, 120)
+    kept = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        description="Kept",
+        by=firm.staff_member.user,
+    )
+    changed = TimeEntryFactory(
+        task=linked, member=firm.staff_member, duration_minutes=120, by=firm.staff_member.user
+    )
     update_entry(changed, EntryChanges(duration_minutes=90), by=firm.staff)
     delete_entry(kept, by=firm.staff)
-    log(firm.staff_member, firm.acme_task, 30, description="Unbilled work")
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        description="Unbilled work",
+        by=firm.staff_member.user,
+    )
 
     html = as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
 
@@ -127,8 +172,20 @@ def test_client_page_sections(firm, as_user):
 
 
 def test_unbilled_card_hours_and_value_in_a_period(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 90, on=datetime.date(2026, 3, 2))
-    log(firm.staff_member, firm.acme_task, 30, on=datetime.date(2026, 4, 2))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=datetime.date(2026, 3, 2),
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=datetime.date(2026, 4, 2),
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     everything = http.get(f"/clients/{firm.acme.pk}/").content.decode()
@@ -197,13 +254,23 @@ def test_staff_may_not_add_purchases(firm, as_user):
 
 def test_client_page_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
     PurchaseFactory(client=firm.acme, hours=Decimal("10"))
-    log(firm.staff_member, firm.acme_task, 30)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
     one = query_count(lambda: http.get(f"/clients/{firm.acme.pk}/"))
     for index in range(10):
         project = ProjectFactory(client=firm.acme)
         task = TaskFactory(project=project, jira_issue_key=f"ACME-{100 + index}")
-        entry = log(firm.staff_member, task, 30 + index)
+        entry = TimeEntryFactory(
+            task=task,
+            member=firm.staff_member,
+            duration_minutes=30 + index,
+            by=firm.staff_member.user,
+        )
         update_entry(entry, EntryChanges(duration_minutes=60), by=firm.staff)
         PurchaseFactory(client=firm.acme, hours=Decimal("1"), note=f"Block {index}")
 
@@ -238,9 +305,19 @@ def _invoices_card(request, client_id):
     return HttpResponse(f"invoices of {client_id}")
 
 
+billing_urls = (
+    [
+        path(
+            "clients/<int:client_id>/invoices-card",
+            _invoices_card,
+            name="client-invoices-card",
+        )
+    ],
+    "billing",
+)
 urlpatterns = [
     path("", include("timetracking.urls")),
-    path("billing/clients/<int:client_id>/invoices-card", _invoices_card),
+    path("billing/", include(billing_urls)),
 ]
 
 

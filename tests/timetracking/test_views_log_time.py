@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import MemberFactory, PurchaseFactory, RateFactory, make_user
-from tests.timetracking.views_support import htmx, invoice_and_lock, log, query_count
+from tests.factories import MemberFactory, PurchaseFactory, RateFactory, TimeEntryFactory, make_user
+from tests.timetracking.views_support import htmx, invoice_and_lock, query_count
 from timetracking.models import Exclusion, Source, TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +171,12 @@ def test_task_of_an_unknown_id_is_refused_not_created(firm, as_user):
 
 def test_preview_shows_rate_and_balance_after_the_entry(firm, as_user):
     PurchaseFactory(client=firm.acme, hours=10)
-    log(firm.staff_member, firm.acme_task, 60)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
 
     response = as_user(firm.staff).get(
         f"/log-time/preview/?task={firm.acme_task.pk}&date=2026-03-02&duration=1h30m&billable=on&billable_shown=1",
@@ -238,7 +243,13 @@ def test_preview_unchecked_billable_does_not_consume(firm, as_user):
 
 
 def test_edit_dialog_has_task_read_only_and_saves_changes(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60, on=datetime.date(2026, 3, 2))
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=datetime.date(2026, 3, 2),
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     html = http.get(f"/entries/{entry.pk}/edit/", headers=htmx("dialog-slot")).content.decode()
@@ -269,7 +280,12 @@ def test_edit_dialog_has_task_read_only_and_saves_changes(firm, as_user):
 
 def test_edit_preview_counts_only_the_change(firm, as_user):
     PurchaseFactory(client=firm.acme, hours=10)
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
 
     html = (
         as_user(firm.staff)
@@ -283,7 +299,12 @@ def test_edit_preview_counts_only_the_change(firm, as_user):
 
 
 def test_invoiced_entry_edit_is_refused_with_a_clear_message(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
     invoice_and_lock(firm.acme, [entry])
     http = as_user(firm.staff)
 
@@ -302,7 +323,12 @@ def test_invoiced_entry_edit_is_refused_with_a_clear_message(firm, as_user):
 
 
 def test_invoiced_entry_delete_is_refused(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
     invoice_and_lock(firm.acme, [entry])
 
     response = as_user(firm.staff).post(f"/entries/{entry.pk}/delete/")
@@ -313,7 +339,12 @@ def test_invoiced_entry_delete_is_refused(firm, as_user):
 
 
 def test_delete_asks_for_confirmation_then_deletes(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 45)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=45,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     confirm = http.get(f"/entries/{entry.pk}/delete/", headers=htmx("dialog-slot")).content.decode()
@@ -326,7 +357,14 @@ def test_delete_asks_for_confirmation_then_deletes(firm, as_user):
 
 
 def test_jira_entry_keeps_date_and_duration_but_billable_can_change(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60, source=Source.JIRA, jira_worklog_id="10001")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        source=Source.JIRA,
+        jira_worklog_id="10001",
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     html = http.get(f"/entries/{entry.pk}/edit/").content.decode()
@@ -346,7 +384,12 @@ def test_jira_entry_keeps_date_and_duration_but_billable_can_change(firm, as_use
 
 
 def test_delete_of_an_invoiced_entry_is_refused_before_any_confirmation(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
     invoice_and_lock(firm.acme, [entry])
     http = as_user(firm.staff)
 
@@ -360,7 +403,14 @@ def test_delete_of_an_invoiced_entry_is_refused_before_any_confirmation(firm, as
 
 
 def test_delete_of_a_jira_entry_is_refused_before_any_confirmation_and_not_offered(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60, source=Source.JIRA, jira_worklog_id="10002")
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        source=Source.JIRA,
+        jira_worklog_id="10002",
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     html = http.get(f"/entries/{entry.pk}/delete/", headers=htmx("dialog-slot")).content.decode()
@@ -374,7 +424,12 @@ def test_delete_of_a_jira_entry_is_refused_before_any_confirmation_and_not_offer
 
 
 def test_staff_cannot_change_someone_elses_entry_but_managers_can(firm, as_user):
-    entry = log(firm.other_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.other_member,
+        duration_minutes=60,
+        by=firm.other_member.user,
+    )
 
     assert as_user(firm.staff).get(f"/entries/{entry.pk}/edit/").status_code == 403
     assert as_user(firm.staff).post(f"/entries/{entry.pk}/delete/").status_code == 403
@@ -391,7 +446,12 @@ def test_user_without_member_is_told_why(firm, as_user):
 
 @pytest.mark.parametrize("viewer", ["acme_user", "globex_user", "outsider"])
 def test_non_staff_never_reach_the_dialog(firm, as_user, viewer):
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
     http = as_user(getattr(firm, viewer))
 
     for url in (
@@ -551,7 +611,13 @@ def test_rerendered_dialog_previews_for_the_chosen_member(firm, as_user):
 
 def test_manager_moves_an_entry_to_alice_and_the_rate_is_resolved_again(firm, as_user):
     alice = _alice(firm)
-    entry = log(firm.staff_member, firm.acme_task, 60, on=datetime.date(2026, 3, 2))
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=datetime.date(2026, 3, 2),
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.manager)
 
     form = http.get(f"/entries/{entry.pk}/edit/", headers=htmx("dialog-slot")).content.decode()
@@ -570,7 +636,12 @@ def test_manager_moves_an_entry_to_alice_and_the_rate_is_resolved_again(firm, as
 
 def test_staff_form_has_no_member_field(firm, as_user):
     _alice(firm)
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     for url in (f"/log-time/?task={firm.acme_task.pk}", f"/entries/{entry.pk}/edit/"):
@@ -596,7 +667,13 @@ def test_staff_post_for_someone_else_is_refused_and_nothing_is_saved(firm, as_us
 
 def test_staff_cannot_move_their_entry_to_someone_else(firm, as_user):
     alice = _alice(firm)
-    entry = log(firm.staff_member, firm.acme_task, 60, on=datetime.date(2026, 3, 2))
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=datetime.date(2026, 3, 2),
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     response = http.post(
@@ -611,7 +688,12 @@ def test_staff_cannot_move_their_entry_to_someone_else(firm, as_user):
 
 
 def test_member_select_keeps_query_counts(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 60)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
     staff, manager = as_user(firm.staff), as_user(firm.manager)
     dialog = f"/log-time/?task={firm.acme_task.pk}"
 

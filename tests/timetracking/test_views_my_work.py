@@ -7,10 +7,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.factories import TaskFactory
-from tests.timetracking.views_support import htmx, log, query_count
+from core.calendar import week_start_of
+from tests.factories import TaskFactory, TimeEntryFactory
+from tests.timetracking.views_support import htmx, query_count
 from timetracking.models import TimeEntry, Timer
-from timetracking.selectors import week_start_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,32 @@ def _chart(html: str) -> dict:
 
 
 def test_today_total_and_entries(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 150, description="Checkout fix")
-    log(firm.staff_member, firm.internal_task, 120)
-    log(
-        firm.staff_member,
-        firm.acme_task,
-        600,
-        on=datetime.date.today() - datetime.timedelta(days=1),
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=150,
+        description="Checkout fix",
+        by=firm.staff_member.user,
     )
-    log(firm.other_member, firm.acme_task, 60)
+    TimeEntryFactory(
+        task=firm.internal_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=600,
+        on_date=datetime.date.today() - datetime.timedelta(days=1),
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.other_member,
+        duration_minutes=60,
+        by=firm.other_member.user,
+    )
 
     html = as_user(firm.staff).get("/my-work/").content.decode()
 
@@ -47,7 +64,13 @@ def test_today_total_and_entries(firm, as_user):
 
 def test_another_day_through_day_parameter(firm, as_user):
     yesterday = datetime.date.today() - datetime.timedelta(days=1)
-    log(firm.staff_member, firm.acme_task, 45, on=yesterday)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=45,
+        on_date=yesterday,
+        by=firm.staff_member.user,
+    )
 
     html = as_user(firm.staff).get(f"/my-work/?day={yesterday.isoformat()}").content.decode()
 
@@ -62,14 +85,27 @@ def test_bad_day_is_named_and_today_shown(firm, as_user):
 
 def test_week_chart_data_billable_vs_non_billable_and_target(firm, as_user):
     monday = week_start_of(datetime.date.today())
-    log(firm.staff_member, firm.acme_task, 90, on=monday)
-    log(firm.staff_member, firm.internal_task, 30, on=monday)
-    log(
-        firm.staff_member,
-        firm.acme_task,
-        60,
-        on=monday + datetime.timedelta(days=2),
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=monday,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.internal_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=monday,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=monday + datetime.timedelta(days=2),
         billable=False,
+        by=firm.staff_member.user,
     )
 
     html = as_user(firm.staff).get("/my-work/").content.decode()
@@ -86,9 +122,27 @@ def test_week_chart_data_billable_vs_non_billable_and_target(firm, as_user):
 def test_breakdown_by_project_with_drill_down_to_tasks(firm, as_user):
     today = datetime.date.today()
     second_task = TaskFactory(project=firm.acme_project, name="Release")
-    log(firm.staff_member, firm.acme_task, 60, on=today)
-    log(firm.staff_member, second_task, 30, on=today)
-    log(firm.staff_member, firm.globex_task, 45, on=today)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=today,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=second_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=today,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=45,
+        on_date=today,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     html = http.get("/my-work/").content.decode()
@@ -105,8 +159,20 @@ def test_breakdown_by_project_with_drill_down_to_tasks(firm, as_user):
 
 
 def test_kpis_for_a_custom_period(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 180, on=datetime.date(2026, 3, 2))  # Monday
-    log(firm.staff_member, firm.internal_task, 60, on=datetime.date(2026, 3, 3))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=180,
+        on_date=datetime.date(2026, 3, 2),
+        by=firm.staff_member.user,
+    )  # Monday
+    TimeEntryFactory(
+        task=firm.internal_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=datetime.date(2026, 3, 3),
+        by=firm.staff_member.user,
+    )
 
     html = (
         as_user(firm.staff)
@@ -142,16 +208,27 @@ def test_user_without_member_sees_an_explanation(firm, as_user):
 
 def test_query_count_does_not_grow_with_entries(firm, as_user, django_assert_max_num_queries):
     http = as_user(firm.staff)
-    log(firm.staff_member, firm.acme_task, 30)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        by=firm.staff_member.user,
+    )
     one_row = query_count(lambda: http.get("/my-work/"))
     for index in range(12):
         task = TaskFactory(project=firm.globex_project if index % 2 else firm.acme_project)
-        log(firm.staff_member, task, 15 + index)
-        log(
-            firm.staff_member,
-            task,
-            20,
-            on=datetime.date.today() - datetime.timedelta(days=1 + index % 5),
+        TimeEntryFactory(
+            task=task,
+            member=firm.staff_member,
+            duration_minutes=15 + index,
+            by=firm.staff_member.user,
+        )
+        TimeEntryFactory(
+            task=task,
+            member=firm.staff_member,
+            duration_minutes=20,
+            on_date=datetime.date.today() - datetime.timedelta(days=1 + index % 5),
+            by=firm.staff_member.user,
         )
 
     with django_assert_max_num_queries(one_row):

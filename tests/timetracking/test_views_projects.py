@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from clients.models import Project
-from tests.factories import MemberFactory, RateFactory, TaskFactory, make_user
-from tests.timetracking.views_support import htmx, invoice_and_lock, log, query_count
+from tests.factories import MemberFactory, RateFactory, TaskFactory, TimeEntryFactory, make_user
+from tests.timetracking.views_support import htmx, invoice_and_lock, query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,25 @@ def test_project_time_summary_totals_value_and_members(firm, as_user):
     firm.acme_project.save()
     RateFactory(member=firm.staff_member, project=firm.acme_project, rate=Decimal("150.00"))
     second = TaskFactory(project=firm.acme_project, name="Release")
-    log(firm.staff_member, firm.acme_task, 90)
-    log(firm.staff_member, second, 60, billable=False)
-    log(firm.other_member, firm.acme_task, 30)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=second,
+        member=firm.staff_member,
+        duration_minutes=60,
+        billable=False,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.other_member,
+        duration_minutes=30,
+        by=firm.other_member.user,
+    )
 
     html = as_user(firm.staff).get(f"/projects/{firm.acme_project.pk}/").content.decode()
 
@@ -40,7 +56,12 @@ def test_project_time_summary_totals_value_and_members(firm, as_user):
 
 
 def test_project_summary_counts_entries_without_a_rate(firm, as_user):
-    log(firm.manager_member, firm.acme_task, 60)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.manager_member,
+        duration_minutes=60,
+        by=firm.manager_member.user,
+    )
 
     html = as_user(firm.staff).get(f"/projects/{firm.acme_project.pk}/").content.decode()
 
@@ -57,7 +78,12 @@ def test_summary_fragment_refreshes_after_logging(firm, as_user):
 
 
 def test_mark_complete_warns_about_unbilled_time_then_confirms(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 90)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.manager)
 
     warning = http.post(
@@ -81,9 +107,20 @@ def test_mark_complete_warns_about_unbilled_time_then_confirms(firm, as_user):
 
 
 def test_mark_complete_without_unbilled_time_needs_no_confirmation(firm, as_user):
-    entry = log(firm.staff_member, firm.acme_task, 90)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        by=firm.staff_member.user,
+    )
     invoice_and_lock(firm.acme, [entry])
-    log(firm.staff_member, firm.acme_task, 30, billable=False)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        billable=False,
+        by=firm.staff_member.user,
+    )
 
     response = as_user(firm.manager).post(
         f"/projects/{firm.acme_project.pk}/status/", {"status": "complete"}
@@ -118,15 +155,20 @@ def test_staff_cannot_change_project_status(firm, as_user):
 
 
 def test_project_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
-    log(firm.staff_member, firm.acme_task, 30)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
     one = query_count(lambda: http.get(f"/projects/{firm.acme_project.pk}/"))
     for index in range(8):
         member = MemberFactory(user=make_user(f"dev{index}"))
         RateFactory(member=member, rate=Decimal(90 + index))
         task = TaskFactory(project=firm.acme_project)
-        log(member, task, 30 + index)
-        log(member, firm.acme_task, 15)
+        TimeEntryFactory(task=task, member=member, duration_minutes=30 + index, by=member.user)
+        TimeEntryFactory(task=firm.acme_task, member=member, duration_minutes=15, by=member.user)
 
     with django_assert_max_num_queries(one):
         html = http.get(f"/projects/{firm.acme_project.pk}/").content.decode()
@@ -137,9 +179,27 @@ def test_project_query_count_is_constant(firm, as_user, django_assert_max_num_qu
 
 
 def test_task_page_lists_entries_with_actions_and_log_time(firm, as_user):
-    mine = log(firm.staff_member, firm.acme_task, 60, description="Mine")
-    theirs = log(firm.other_member, firm.acme_task, 30, description="Theirs")
-    locked = log(firm.staff_member, firm.acme_task, 15, description="Billed")
+    mine = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        description="Mine",
+        by=firm.staff_member.user,
+    )
+    theirs = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.other_member,
+        duration_minutes=30,
+        description="Theirs",
+        by=firm.other_member.user,
+    )
+    locked = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=15,
+        description="Billed",
+        by=firm.staff_member.user,
+    )
     invoice_and_lock(firm.acme, [locked])
 
     html = as_user(firm.staff).get(f"/tasks/{firm.acme_task.pk}/").content.decode()
@@ -157,11 +217,12 @@ def test_task_page_lists_entries_with_actions_and_log_time(firm, as_user):
 
 def test_task_page_entries_fragment_and_pagination(firm, as_user):
     for day in range(55):
-        log(
-            firm.staff_member,
-            firm.acme_task,
-            15,
-            on=datetime.date(2026, 1, 1) + datetime.timedelta(days=day),
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=15,
+            on_date=datetime.date(2026, 1, 1) + datetime.timedelta(days=day),
+            by=firm.staff_member.user,
         )
     http = as_user(firm.staff)
 
@@ -174,11 +235,21 @@ def test_task_page_entries_fragment_and_pagination(firm, as_user):
 
 
 def test_task_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
-    log(firm.staff_member, firm.acme_task, 30)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
     one = query_count(lambda: http.get(f"/tasks/{firm.acme_task.pk}/"))
     for index in range(10):
-        log(firm.other_member if index % 2 else firm.staff_member, firm.acme_task, 20 + index)
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.other_member if index % 2 else firm.staff_member,
+            duration_minutes=20 + index,
+            by=(firm.other_member if index % 2 else firm.staff_member).user,
+        )
 
     with django_assert_max_num_queries(one):
         html = http.get(f"/tasks/{firm.acme_task.pk}/").content.decode()

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from tests.factories import TaskFactory
-from tests.timetracking.views_support import htmx, invoice_and_lock, log, query_count
+from tests.factories import TaskFactory, TimeEntryFactory
+from tests.timetracking.views_support import htmx, invoice_and_lock, query_count
 from timetracking.models import Source, TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,33 @@ def _cell(task, day):
 
 
 def test_grid_has_rows_cells_and_totals(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 90, on=MONDAY)
-    log(firm.staff_member, firm.acme_task, 30, on=MONDAY + datetime.timedelta(days=1))
-    log(firm.staff_member, firm.globex_task, 60, on=MONDAY)
-    log(
-        firm.staff_member, firm.globex_task, 60, on=MONDAY + datetime.timedelta(days=7)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=MONDAY + datetime.timedelta(days=1),
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY + datetime.timedelta(days=7),
+        by=firm.staff_member.user,
     )  # next week
 
     html = as_user(firm.staff).get(f"/timesheet/?week={WEEK}").content.decode()
@@ -74,17 +96,36 @@ def test_bad_cell_value_is_named_and_kept(firm, as_user):
 
 
 def test_cells_with_several_locked_or_synced_entries_are_read_only(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 30, on=MONDAY)
-    log(firm.staff_member, firm.acme_task, 30, on=MONDAY)
-    locked = log(firm.staff_member, firm.globex_task, 60, on=MONDAY)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
+    locked = TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
     invoice_and_lock(firm.globex, [locked])
-    log(
-        firm.staff_member,
-        firm.internal_task,
-        60,
-        on=MONDAY,
+    TimeEntryFactory(
+        task=firm.internal_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY,
         source=Source.TEMPO,
         tempo_worklog_id="7",
+        by=firm.staff_member.user,
     )
     http = as_user(firm.staff)
 
@@ -108,7 +149,13 @@ def test_cells_with_several_locked_or_synced_entries_are_read_only(firm, as_user
 
 
 def test_full_form_post_saves_changed_cells_without_javascript(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 60, on=MONDAY)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
     tuesday = MONDAY + datetime.timedelta(days=1)
 
     response = as_user(firm.staff).post(
@@ -124,7 +171,13 @@ def test_full_form_post_saves_changed_cells_without_javascript(firm, as_user):
 
 
 def test_full_form_post_reports_bad_cells(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 60, on=MONDAY)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
 
     response = as_user(firm.staff).post(
         f"/timesheet/?week={WEEK}", {_cell(firm.acme_task, MONDAY): "0"}
@@ -136,7 +189,13 @@ def test_full_form_post_reports_bad_cells(firm, as_user):
 
 
 def test_copy_last_weeks_rows_adds_rows_not_hours(firm, as_user):
-    log(firm.staff_member, firm.acme_task, 60, on=MONDAY - datetime.timedelta(days=3))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        on_date=MONDAY - datetime.timedelta(days=3),
+        by=firm.staff_member.user,
+    )
     http = as_user(firm.staff)
 
     response = http.post("/timesheet/copy-rows/", {"week": WEEK})
@@ -176,12 +235,24 @@ def test_grid_fragment_for_htmx(firm, as_user):
 
 def test_query_count_does_not_grow_with_rows(firm, as_user, django_assert_max_num_queries):
     http = as_user(firm.staff)
-    log(firm.staff_member, firm.acme_task, 30, on=MONDAY)
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        on_date=MONDAY,
+        by=firm.staff_member.user,
+    )
     one_row = query_count(lambda: http.get(f"/timesheet/?week={WEEK}"))
     for index in range(10):
         task = TaskFactory(project=firm.acme_project)
         for offset in range(index % 7 + 1):
-            log(firm.staff_member, task, 30, on=MONDAY + datetime.timedelta(days=offset))
+            TimeEntryFactory(
+                task=task,
+                member=firm.staff_member,
+                duration_minutes=30,
+                on_date=MONDAY + datetime.timedelta(days=offset),
+                by=firm.staff_member.user,
+            )
 
     with django_assert_max_num_queries(one_row):
         html = http.get(f"/timesheet/?week={WEEK}").content.decode()

@@ -2,10 +2,8 @@
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from tests.factories import invoice_and_lock  # noqa: F401 - re-exported for the view tests
-from timetracking.services import create_entry
 
 HTMX = {"HX-Request": "true"}
 
@@ -13,19 +11,6 @@ HTMX = {"HX-Request": "true"}
 def htmx(target: str | None = None) -> dict:
     """Headers of an htmx request; `target` is the id of the element being swapped."""
     return {**HTMX, "HX-Target": target} if target else dict(HTMX)
-
-
-def log(member, task, minutes=90, *, on=None, billable=None, description="", **extra):
-    return create_entry(
-        task=task,
-        member=member,
-        on_date=on or timezone.localdate(),
-        duration_minutes=minutes,
-        billable=billable,
-        description=description,
-        by=member.user,
-        **extra,
-    )
 
 
 def query_count(callable_) -> int:

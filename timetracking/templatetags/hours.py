@@ -2,7 +2,7 @@
 
 from django import template
 
-from clients.units import minutes_to_hours
+from core.units import minutes_to_hours
 from timetracking.durations import format_minutes
 
 register = template.Library()

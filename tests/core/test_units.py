@@ -6,12 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clients.units import (
+from core.units import (
     hours_to_minutes,
     minutes_to_hours,
     minutes_value,
     money,
+    percent,
     seconds_to_minutes,
+    total_value,
+    whole_minutes,
 )
 
 
@@ -106,3 +109,34 @@ def test_hours_figure_drifts_at_most_0_3_minutes(minutes):
     # Hours carry 2 decimals (steps of 0.6 min), so the figure is off by at most half a step.
     assert abs(hours_to_minutes(minutes_to_hours(minutes)) - minutes) <= 1
     assert abs(minutes_to_hours(minutes) * 60 - minutes) <= Decimal("0.3")
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "places", "expected"),
+    [
+        (1, 8, 0, "13"),  # 12.5: half-up, where round() on floats gives 12
+        (1, 3, 1, "33.3"),
+        (2, 3, 1, "66.7"),
+        (5, 40, 1, "12.5"),
+        (3, 2, 0, "150"),
+        (-1, 8, 0, "-13"),
+    ],
+)
+def test_percent_rounds_half_up(part, whole, places, expected):
+    assert percent(part, whole, places=places) == Decimal(expected)
+
+
+def test_percent_of_nothing_is_none():
+    assert percent(5, 0) is None
+
+
+def test_total_value_is_the_sum_of_rounded_entry_values():
+    values = [minutes_value(10, "100.00")] * 7 + [None]
+
+    assert total_value(values) == Decimal("116.69")  # not 70 min × 100/h = 116.67
+    assert total_value([]) == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("value", "minutes"), [("1.5", 2), ("2.49", 2), ("0.5", 1), ("-1.5", -2)])
+def test_whole_minutes_rounds_half_up(value, minutes):
+    assert whole_minutes(Decimal(value)) == minutes

@@ -1,8 +1,8 @@
 """Shared pieces of the JSON API (INTERFACES §3) that every app's `api.py` uses.
 
-`clients` is the lowest layer, so routers of every app can import these: authentication
-(bearer tokens, session with CSRF), role guards, the one pagination helper, the error
-shapes and the JSON formatting of money, hours, times and datetimes."""
+Authentication (bearer tokens, session with CSRF), the one pagination helper, the error shapes
+and the JSON formatting of money, hours, times and datetimes. Who may hold a token and which role
+may call what are business rules: `clients.api_auth` plugs them in."""
 
 import math
 from datetime import UTC, datetime, time
@@ -17,8 +17,6 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, create_model
 
-from .roles import has_role, is_client_user, is_staff_member
-from .services import authenticate_token
 from .units import minutes_to_hours, money
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -76,44 +74,14 @@ MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-# --- Roles -----------------------------------------------------------------------------------
-# A guard runs right after authentication, before any input is validated, so a role that may
-# not use an endpoint gets 403 whatever it sends (PRODUCT §9).
-
-CLIENT_USER_LIMITS = (
-    "Client users may only read /clients, /clients/{id}, /clients/{id}/hours and their invoices."
-)
-NO_ROLE = "No role is assigned to this account; ask an administrator."
-
-
-def staff_guard(minimum: str = "staff"):
-    """A guard admitting staff with at least `minimum` (403 for client users and role-less logins)."""
-
-    def guard(user) -> None:
-        if has_role(user, minimum):
-            return
-        if is_client_user(user):
-            raise HttpError(403, CLIENT_USER_LIMITS)
-        if is_staff_member(user):
-            raise HttpError(403, f"This needs the {minimum} role or higher.")
-        raise HttpError(403, NO_ROLE)
-
-    return guard
-
-
-def reader_guard(user) -> None:
-    """Staff or client users (client endpoints filter to the client's own objects)."""
-    if not (is_staff_member(user) or is_client_user(user)):
-        raise HttpError(403, NO_ROLE)
-
-
 # --- Authentication --------------------------------------------------------------------------
 
 
 class BearerTokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`: hashed tokens that record when they were last used."""
 
-    def __init__(self, guard=None):
+    def __init__(self, authenticate_token, guard=None):
+        self.authenticate_token = authenticate_token
         self.guard = guard
         super().__init__()
 
@@ -127,7 +95,7 @@ class BearerTokenAuth(HttpBearer):
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = authenticate_token(_storable_token(token))
+        user = self.authenticate_token(_storable_token(token))
         if user is None:
             # A wrong token is never silently replaced by a session: the caller meant the token.
             raise AuthenticationError(message="Invalid or revoked API token.")
@@ -173,14 +141,10 @@ class SessionCsrfAuth(APIKeyCookie):
         return user
 
 
-def api_auth(guard=None) -> list:
-    """Bearer token first, then the session; `guard(user)` enforces the endpoint's roles."""
-    return [BearerTokenAuth(guard), SessionCsrfAuth(guard)]
-
-
-# Endpoints for staff only, and endpoints client users may read too.
-STAFF_AUTH = api_auth(staff_guard("staff"))
-READER_AUTH = api_auth(reader_guard)
+def api_auth(authenticate_token, guard=None) -> list:
+    """Bearer token first, then the session; `authenticate_token(raw)` finds the token's user
+    and `guard(user)` enforces the endpoint's roles."""
+    return [BearerTokenAuth(authenticate_token, guard), SessionCsrfAuth(guard)]
 
 
 def api_user(request: HttpRequest):

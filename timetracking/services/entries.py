@@ -1,104 +1,31 @@
 """Writes of time entries, with the business rules: snapshots, billable minutes, history, locks.
 
-Every caller (pages, API, sync, field work, import, demo data) goes through these functions."""
+Every caller (pages, API, sync, field work, import, demo data) goes through these functions.
+Locks are taken in one order: the client row, then the entry rows."""
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from clients.models import Client, Task
-from clients.units import seconds_to_minutes
 
-from .durations import MAX_MANUAL_MINUTES
-from .models import (
-    BillingAdjustment,
-    ChangeKind,
-    EntryChange,
-    Exclusion,
-    Member,
-    Source,
-    TimeEntry,
-    Timer,
-)
-from .rates import resolve_billing_rate, resolve_cost_rate
-from .rules import billable_minutes
-
-
-class EntryError(Exception):
-    """Base of refusals; `message` is shown to the user as it is."""
-
-    status = 400
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class EntryInvalid(EntryError):
-    pass
-
-
-class EntryLocked(EntryError):
-    status = 409
-
-
-class EntrySourceConflict(EntryError):
-    status = 409
-
+from ..durations import MAX_MANUAL_MINUTES
+from ..models import ChangeKind, Exclusion, Member, Source, TimeEntry
+from ..rates import resolve_billing_rate, resolve_cost_rate
+from ..rules import billable_minutes
+from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
+from .history import record_change
 
 SOURCE_OWNED_FIELDS = ("task", "member", "date", "duration_minutes")
 
 
-def _lock_client(client_id: int) -> None:
+def lock_client(client_id: int) -> None:
     # Balance-changing writes of one client are serialized on its row.
     Client.objects.select_for_update().filter(pk=client_id).first()
 
 
-def _entry_data(entry: TimeEntry) -> dict:
-    return {
-        "task_id": entry.task_id,
-        "member": entry.member.user.username,
-        "date": entry.date.isoformat(),
-        "start_time": entry.start_time.isoformat() if entry.start_time else None,
-        "duration_minutes": entry.duration_minutes,
-        "billable": entry.billable,
-        "billable_minutes": entry.billable_minutes,
-        "billing_rate": str(entry.billing_rate) if entry.billing_rate is not None else None,
-        "description": entry.description[:500],
-        "source": entry.source,
-    }
-
-
-def _history(
-    entry: TimeEntry,
-    kind: str,
-    *,
-    client_id: int,
-    minutes_delta: int,
-    duration_delta: int,
-    by,
-    description: str = "",
-):
-    return EntryChange.objects.create(
-        entry=entry if kind != ChangeKind.DELETED else None,
-        entry_ref=entry.pk,
-        client_id=client_id,
-        kind=kind,
-        minutes_delta=minutes_delta,
-        duration_delta=duration_delta,
-        description=(description or entry.description or str(entry.task))[:500],
-        data=_entry_data(entry),
-        source=entry.source,
-        changed_by=by if getattr(by, "pk", None) else None,
-    )
-
-
-def _snapshot_rates(entry: TimeEntry) -> None:
+def snapshot_rates(entry: TimeEntry) -> None:
     billing = resolve_billing_rate(entry.member, entry.task.project, entry.date)
     cost = resolve_cost_rate(entry.member, entry.date)
     entry.billing_rate, entry.billing_currency = billing.rate, billing.currency
@@ -155,7 +82,7 @@ def create_entry(
             f"{member} is excluded from time tracking and cannot log time.", "member"
         )
     project = task.project
-    _lock_client(project.client_id)
+    lock_client(project.client_id)
     entry = TimeEntry(
         task=task,
         member=member,
@@ -172,10 +99,10 @@ def create_entry(
         created_by=by if getattr(by, "pk", None) else None,
         updated_by=by if getattr(by, "pk", None) else None,
     )
-    _snapshot_rates(entry)
+    snapshot_rates(entry)
     _set_billable_minutes(entry, billable_base_minutes, use_plan)
     entry.save()
-    _history(
+    record_change(
         entry,
         ChangeKind.CREATED,
         client_id=project.client_id,
@@ -222,7 +149,7 @@ def update_entry(
     old_client_id = current.task.project.client_id
     new_task = changes.task or current.task
     for client_id in sorted({old_client_id, new_task.project.client_id}):
-        _lock_client(client_id)
+        lock_client(client_id)
     if current.locked:
         raise EntryLocked(
             f"This entry is on invoice {current.invoice} and is locked; it cannot be changed."
@@ -288,7 +215,7 @@ def update_entry(
     if changes.source_updated_at is not None:
         current.source_updated_at = changes.source_updated_at
     if any(wanted[name] is not None for name in ("task", "member", "date")):
-        _snapshot_rates(current)
+        snapshot_rates(current)
     base_minutes = changes.billable_base_minutes
     if current.source == Source.FIELD:
         use_plan = False  # field minutes are final (never round twice, PRODUCT §6)
@@ -307,7 +234,7 @@ def update_entry(
     duration_delta = current.duration_minutes - old_duration
     if new_client_id != old_client_id:
         # A move between clients: credit the old bank, charge the new one.
-        _history(
+        record_change(
             current,
             ChangeKind.UPDATED,
             client_id=old_client_id,
@@ -316,7 +243,7 @@ def update_entry(
             by=by,
             description=f"Moved to {current.task}",
         )
-        _history(
+        record_change(
             current,
             ChangeKind.UPDATED,
             client_id=new_client_id,
@@ -325,7 +252,7 @@ def update_entry(
             by=by,
         )
     else:
-        _history(
+        record_change(
             current,
             ChangeKind.UPDATED,
             client_id=new_client_id,
@@ -357,11 +284,11 @@ def delete_entry(entry: TimeEntry, *, by=None, from_source: bool = False) -> Non
         .select_related("task__project", "member__user")
         .get(pk=entry.pk)
     )
-    _lock_client(current.task.project.client_id)
+    lock_client(current.task.project.client_id)
     refusal = delete_refusal(current, from_source=from_source)
     if refusal is not None:
         raise refusal
-    _history(
+    record_change(
         current,
         ChangeKind.DELETED,
         client_id=current.task.project.client_id,
@@ -370,26 +297,6 @@ def delete_entry(entry: TimeEntry, *, by=None, from_source: bool = False) -> Non
         by=by,
     )
     current.delete()
-
-
-@transaction.atomic
-def record_adjustment(entry: TimeEntry, *, minutes: int, reason: str) -> BillingAdjustment | None:
-    """A pending correction for a locked entry whose source changed (PRODUCT §3.6)."""
-    if minutes == 0:
-        return None
-    client_id = entry.task.project.client_id
-    _lock_client(client_id)
-    from clients.units import minutes_value
-
-    return BillingAdjustment.objects.create(
-        client_id=client_id,
-        entry=entry,
-        entry_ref=entry.pk,
-        minutes=minutes,
-        value=minutes_value(minutes, entry.billing_rate),
-        currency=entry.billing_currency,
-        reason=reason[:300],
-    )
 
 
 @transaction.atomic
@@ -433,173 +340,3 @@ def link_source_ids(
     if changed:
         current.save(update_fields=[*changed, "updated_at"])
     return current
-
-
-@transaction.atomic
-def reapply_billing_rules(*, client: Client | None = None, by=None) -> int:
-    """Recompute billable minutes of unlocked entries with today's plans; history per change."""
-    entries = (
-        TimeEntry.objects.select_for_update()
-        .filter(locked=False)
-        .select_related("task__project__client", "member")
-    )
-    if client is not None:
-        entries = entries.filter(task__project__client=client)
-    changed = 0
-    for entry in entries.order_by("id"):
-        if entry.source == Source.FIELD:
-            continue  # field minutes are final (never round twice)
-        old = entry.billable_minutes
-        _set_billable_minutes(
-            entry, None if entry.source != Source.TEMPO else old or entry.duration_minutes, True
-        )
-        if entry.billable_minutes != old:
-            TimeEntry.objects.filter(pk=entry.pk).update(
-                billable_minutes=entry.billable_minutes, updated_at=timezone.now()
-            )
-            _history(
-                entry,
-                ChangeKind.UPDATED,
-                client_id=entry.task.project.client_id,
-                minutes_delta=entry.billable_minutes - old,
-                duration_delta=0,
-                by=by,
-                description="Billing rules re-applied",
-            )
-            changed += 1
-    return changed
-
-
-# --- Invoice linking: billing calls these; timetracking never imports billing. -------------
-
-
-@transaction.atomic
-def attach_entries_to_invoice(entry_ids, invoice_id: int) -> int:
-    return TimeEntry.objects.filter(pk__in=list(entry_ids), invoice__isnull=True).update(
-        invoice_id=invoice_id
-    )
-
-
-@transaction.atomic
-def set_invoice_lock(invoice_id: int, locked: bool) -> int:
-    return TimeEntry.objects.filter(invoice_id=invoice_id).update(locked=locked)
-
-
-@transaction.atomic
-def release_invoice_entries(invoice_id: int) -> int:
-    return TimeEntry.objects.filter(invoice_id=invoice_id).update(invoice=None, locked=False)
-
-
-# --- Members ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def ensure_member(user, **fields) -> Member:
-    member, _ = Member.objects.get_or_create(user=user, defaults=fields)
-    return member
-
-
-def placeholder_member(account_id: str, display_name: str = "") -> Member:
-    """An inactive `jira-<accountId>` user, so no hour of an unknown author is lost."""
-    member = Member.objects.filter(jira_account_id=account_id).select_related("user").first()
-    if member:
-        return member
-    User = get_user_model()
-    first, _, last = (display_name or "").partition(" ")
-    user, _ = User.objects.get_or_create(
-        username=f"jira-{account_id}"[:150],
-        defaults={"is_active": False, "first_name": first[:150], "last_name": last[:150]},
-    )
-    return Member.objects.create(user=user, jira_account_id=account_id, is_placeholder=True)
-
-
-# --- Timer (PRODUCT §2.4) and the weekly timesheet's cells (PRODUCT §2.5) ---------------------
-
-
-class TimerError(EntryError):
-    status = 409
-
-
-@transaction.atomic
-def start_timer(member: Member, task: Task, description: str = "") -> Timer:
-    """Start the member's one timer on `task`; a running timer is never replaced silently."""
-    if member.exclusion == Exclusion.EXCLUDED:
-        raise EntryInvalid(
-            f"{member} is excluded from time tracking and cannot log time.", "member"
-        )
-    # Two tabs starting at once: the member row serializes them, the OneToOne is the backstop.
-    Member.objects.select_for_update().filter(pk=member.pk).first()
-    running = Timer.objects.filter(member=member).select_related("task").first()
-    if running is not None:
-        raise TimerError(
-            f"A timer is already running on {running.task}; stop it before starting another.",
-            "task",
-        )
-    return Timer.objects.create(
-        member=member, task=task, description=description or "", started_at=timezone.now()
-    )
-
-
-@transaction.atomic
-def stop_timer(member: Member, by=None, *, now: datetime | None = None) -> TimeEntry:
-    """Stop the member's timer and write an ordinary entry of the elapsed minutes (at least 1),
-    dated on the member's local day when the timer started. If the entry is refused (over 24 h),
-    nothing changes and the timer keeps running."""
-    timer = (
-        Timer.objects.select_for_update()
-        .select_related("task__project__client")
-        .filter(member=member)
-        .first()
-    )
-    if timer is None:
-        raise TimerError("No timer is running; start one on a task first.")
-    elapsed_seconds = max(0, int(((now or timezone.now()) - timer.started_at).total_seconds()))
-    local_start = timezone.localtime(timer.started_at, zoneinfo.ZoneInfo(member.timezone))
-    entry = create_entry(
-        task=timer.task,
-        member=member,
-        on_date=local_start.date(),
-        start_time=local_start.time().replace(second=0, microsecond=0),
-        started_at=timer.started_at,
-        duration_minutes=seconds_to_minutes(elapsed_seconds),
-        description=timer.description,
-        by=by,
-    )
-    timer.delete()
-    return entry
-
-
-@transaction.atomic
-def discard_timer(member: Member) -> bool:
-    """Throw a running timer away without logging anything (e.g. one left running for days)."""
-    deleted, _ = Timer.objects.filter(member=member).delete()
-    return bool(deleted)
-
-
-@transaction.atomic
-def set_timesheet_cell(
-    *, member: Member, task: Task, on_date: date, duration_minutes: int | None, by=None
-) -> TimeEntry | None:
-    """One cell of the weekly timesheet: no entry → create one; exactly one entry → rewrite its
-    duration (`None` deletes it; locks and sources are refused by update/delete_entry); several
-    entries → refused, they are changed one by one."""
-    entries = list(
-        TimeEntry.objects.select_for_update()
-        .filter(member=member, task=task, date=on_date)
-        .order_by("id")[:2]
-    )
-    if not entries:
-        if duration_minutes is None:
-            return None
-        return create_entry(
-            task=task, member=member, on_date=on_date, duration_minutes=duration_minutes, by=by
-        )
-    if len(entries) > 1:
-        raise EntryInvalid(
-            f"{task} has several entries on {on_date:%a %d %b}; change them one by one in that day's entries.",
-            "duration",
-        )
-    if duration_minutes is None:
-        delete_entry(entries[0], by=by)
-        return None
-    return update_entry(entries[0], EntryChanges(duration_minutes=duration_minutes), by=by)

@@ -1,0 +1,58 @@
+"""Unit conversions shared by every layer: the one place minutes, hours, money and percentages
+are rounded (always half-up; never `round()` on floats)."""
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO_MONEY = Decimal("0.00")
+
+
+def whole_minutes(value) -> int:
+    """A number of minutes rounded half-up to a whole minute (1.5 → 2)."""
+    return int(Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def hours_to_minutes(hours) -> int:
+    """Whole minutes of a decimal number of hours, half-up (0.01 h → 1 min)."""
+    return whole_minutes(Decimal(hours) * 60)
+
+
+def minutes_to_hours(minutes: int) -> Decimal:
+    """The `*_hours` figure of INTERFACES §1.1: round-half-up(minutes / 60, 2)."""
+    return (Decimal(minutes) / 60).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def seconds_to_minutes(seconds: int) -> int:
+    """Synced durations arrive in seconds: convert once, half-up, at least 1 minute."""
+    return max(whole_minutes(Decimal(seconds) / 60), 1)
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def minutes_value(minutes: int, hourly_rate) -> Decimal | None:
+    """The value of one entry's minutes at an hourly rate, to the cent (billable value = billable
+    minutes × billing rate; cost value = duration × cost rate); None when there is no rate.
+
+    The one rule for an entry's value: a total is the sum of these rounded values
+    (`total_value`), never the rounded value of summed minutes."""
+    if hourly_rate is None:
+        return None
+    return money(Decimal(minutes) * Decimal(hourly_rate) / 60)
+
+
+def total_value(values: Iterable[Decimal | None]) -> Decimal:
+    """Σ of per-entry values already rounded to the cent; entries without a rate (None) add
+    nothing."""
+    return sum((value for value in values if value is not None), ZERO_MONEY)
+
+
+def percent(part, whole, *, places: int = 0) -> Decimal | None:
+    """part / whole × 100, half-up to `places` decimals; None when `whole` is zero."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(
+        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+    )

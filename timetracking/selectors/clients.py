@@ -1,0 +1,113 @@
+"""The client directory and the client page (PRODUCT §4)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clients.models import Client, HourPurchase, Project
+from clients.selectors import visible_clients
+
+from ..balances import Balance, balance_of, with_balances
+
+
+class Risk:
+    NEGATIVE = "negative"
+    AT_RISK = "at_risk"
+    OK = "ok"
+    NO_BANK = "no_bank"
+    CHOICES = (
+        ("", "Any risk"),
+        (AT_RISK, "At risk (incl. negative)"),
+        (NEGATIVE, "Negative balance"),
+        (OK, "Healthy"),
+        (NO_BANK, "No hour bank"),
+    )
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    client: Client
+    balance: Balance
+
+    @property
+    def risk(self) -> str:
+        if not self.balance.has_purchases:
+            return Risk.NO_BANK
+        if self.balance.is_negative:
+            return Risk.NEGATIVE
+        return Risk.AT_RISK if self.balance.at_risk else Risk.OK
+
+
+DIRECTORY_SORTS = {
+    "name": ("Name", lambda row: (row.client.name.lower(), row.client.code)),
+    "code": ("Code", lambda row: row.client.code),
+    "remaining": (
+        "Remaining (lowest first)",
+        lambda row: (not row.balance.has_purchases, row.balance.remaining_minutes),
+    ),
+    "used": (
+        "Used % (highest first)",
+        lambda row: (not row.balance.has_purchases, -row.balance.consumed_percent),
+    ),
+    "runout": (
+        "Run-out date (soonest first)",
+        lambda row: (row.balance.runout_date is None, row.balance.runout_date or date.max),
+    ),
+}
+
+
+DIRECTORY_STATUSES = (("active", "Active"), ("inactive", "Inactive"), ("all", "All"))
+
+
+def client_directory(
+    user,
+    *,
+    search: str = "",
+    status: str = "active",
+    risk: str = "",
+    sort: str = "name",
+    today: date | None = None,
+) -> list[DirectoryRow]:
+    """One row per visible, non-internal client with its balance, in one query: balances are
+    annotated once; risk filters and sorts work on the computed balances."""
+    today = today or timezone.localdate()
+    clients = visible_clients(user).filter(is_internal=False).select_related("owner")
+    if status == "active":
+        clients = clients.filter(is_active=True)
+    elif status == "inactive":
+        clients = clients.filter(is_active=False)
+    for word in search.split():
+        clients = clients.filter(Q(name__icontains=word) | Q(code__icontains=word))
+    rows = [
+        DirectoryRow(client=client, balance=balance_of(client, today=today))
+        for client in with_balances(clients, today=today)
+    ]
+    if risk == Risk.AT_RISK:
+        rows = [row for row in rows if row.balance.at_risk]
+    elif risk:
+        rows = [row for row in rows if row.risk == risk]
+    rows.sort(key=DIRECTORY_SORTS.get(sort, DIRECTORY_SORTS["name"])[1])
+    return rows
+
+
+def client_purchases(client: Client, limit: int = 100):
+    return (
+        HourPurchase.objects.filter(client=client)
+        .select_related("entered_by")
+        .order_by("-date", "-id")[:limit]
+    )
+
+
+def client_projects(client: Client):
+    """The client's projects with their logged and billable minutes (one query)."""
+    return (
+        Project.objects.filter(client=client)
+        .annotate(
+            logged_minutes=Coalesce(Sum("tasks__entries__duration_minutes"), Value(0)),
+            billable_minutes_sum=Coalesce(Sum("tasks__entries__billable_minutes"), Value(0)),
+        )
+        .order_by("status", "code")
+    )

@@ -1,0 +1,194 @@
+"""Client hour-bank reads (client page, portal, API): requests, history, unbilled time."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from clients.models import Client, HourPurchase
+from core.units import minutes_to_hours, minutes_value, total_value
+
+from ..balances import Balance, balance_of
+from ..models import BillingAdjustment, EntryChange, TimeEntry
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One request (task) of a client with the billable minutes its entries consumed."""
+
+    task_id: int
+    jira_issue_key: str | None
+    summary: str
+    minutes: int
+
+    @property
+    def hours(self):
+        return minutes_to_hours(self.minutes)
+
+
+def request_breakdown(client) -> list[RequestRow]:
+    """One row per task with consumed minutes ≠ 0, largest first (one query).
+
+    Σ minutes = the client's consumed minutes less its billing adjustments."""
+    rows = (
+        TimeEntry.objects.filter(task__project__client=client)
+        .order_by()
+        .values("task_id", "task__name", "task__jira_issue_key", "task__jira_summary")
+        .annotate(minutes=Sum("billable_minutes"))
+        .exclude(minutes=0)
+        .order_by("-minutes", "task_id")
+    )
+    return [
+        RequestRow(
+            task_id=row["task_id"],
+            jira_issue_key=row["task__jira_issue_key"] or None,
+            summary=(row["task__jira_summary"] or row["task__name"])
+            if row["task__jira_issue_key"]
+            else row["task__name"],
+            minutes=row["minutes"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A change of a client's hour bank: an entry created/updated/deleted, a purchase or an
+    adjustment. `minutes_delta` is the change in consumed minutes (purchases: minutes bought)."""
+
+    at: datetime
+    kind: str
+    entry_id: int | None
+    minutes_delta: int
+    description: str
+
+
+def consumption_history(client, limit: int = 100) -> list[HistoryRow]:
+    """The latest `limit` changes, newest first, zero deltas left out (three queries)."""
+    changes = (
+        EntryChange.objects.filter(client=client)
+        .exclude(minutes_delta=0)
+        .order_by("-at", "-id")[:limit]
+    )
+    purchases = HourPurchase.objects.filter(client=client).order_by("-created_at", "-id")[:limit]
+    adjustments = BillingAdjustment.objects.filter(client=client).order_by("-created_at", "-id")[
+        :limit
+    ]
+    rows = [
+        HistoryRow(
+            at=c.at,
+            kind=c.kind,
+            entry_id=c.entry_ref,
+            minutes_delta=c.minutes_delta,
+            description=c.description,
+        )
+        for c in changes
+    ]
+    rows += [
+        HistoryRow(
+            at=p.created_at,
+            kind="purchase",
+            entry_id=None,
+            minutes_delta=p.minutes,
+            description=p.note,
+        )
+        for p in purchases
+    ]
+    rows += [
+        HistoryRow(
+            at=a.created_at,
+            kind="adjustment",
+            entry_id=a.entry_ref,
+            minutes_delta=a.minutes,
+            description=a.reason,
+        )
+        for a in adjustments
+        if a.minutes
+    ]
+    rows.sort(key=lambda row: row.at, reverse=True)
+    return rows[:limit]
+
+
+@dataclass(frozen=True)
+class UnbilledEntry:
+    entry: TimeEntry
+    value: Decimal | None  # None when the entry has no billing rate
+
+
+@dataclass
+class UnbilledProject:
+    project_id: int
+    name: str
+    entries: list[UnbilledEntry] = field(default_factory=list)
+
+    @property
+    def minutes(self) -> int:
+        return sum(row.entry.duration_minutes for row in self.entries)
+
+    @property
+    def billable_minutes(self) -> int:
+        return sum(row.entry.billable_minutes for row in self.entries)
+
+    @property
+    def value(self) -> Decimal:
+        """Σ of the entries that have a rate; entries without one add nothing."""
+        return total_value(row.value for row in self.entries)
+
+
+@dataclass
+class UnbilledTime:
+    client: Client
+    date_from: date | None
+    date_to: date | None
+    projects: list[UnbilledProject]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(project.minutes for project in self.projects)
+
+    @property
+    def total_billable_minutes(self) -> int:
+        return sum(project.billable_minutes for project in self.projects)
+
+    @property
+    def total_value(self) -> Decimal:
+        return total_value(project.value for project in self.projects)
+
+
+def unbilled_entries(client, date_from: date | None = None, date_to: date | None = None):
+    """Billable entries (billable minutes > 0) on no invoice, `from`/`to` inclusive."""
+    entries = TimeEntry.objects.filter(
+        task__project__client=client, invoice__isnull=True, billable_minutes__gt=0
+    ).select_related("task__project", "member__user")
+    if date_from is not None:
+        entries = entries.filter(date__gte=date_from)
+    if date_to is not None:
+        entries = entries.filter(date__lte=date_to)
+    return entries.order_by("task__project__code", "date", "id")
+
+
+def unbilled_time(
+    client, date_from: date | None = None, date_to: date | None = None
+) -> UnbilledTime:
+    """The client's unbilled time grouped by project (seed 001's endpoint), in one query;
+    totals are sums of the listed entries, values at each entry's rate snapshot."""
+    projects: dict[int, UnbilledProject] = {}
+    for entry in unbilled_entries(client, date_from, date_to):
+        project = entry.task.project
+        group = projects.setdefault(
+            project.pk, UnbilledProject(project_id=project.pk, name=project.name)
+        )
+        group.entries.append(
+            UnbilledEntry(
+                entry=entry, value=minutes_value(entry.billable_minutes, entry.billing_rate)
+            )
+        )
+    return UnbilledTime(
+        client=client, date_from=date_from, date_to=date_to, projects=list(projects.values())
+    )
+
+
+def client_balance(client: Client, *, today: date | None = None) -> Balance:
+    """The client's hour-bank balance, as the client page, the portal and the API show it."""
+    return balance_of(client, today=today)

@@ -1,0 +1,168 @@
+"""The project and task pages (seed 001, PRODUCT §8): the project time summary."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Sum, Value
+from django.db.models.functions import Coalesce
+
+from clients.models import Project, Task
+from core.units import minutes_to_hours, minutes_value, percent, total_value
+
+from ..models import TimeEntry
+from .hour_bank import unbilled_entries
+
+
+@dataclass
+class TaskTime:
+    task_id: int
+    name: str
+    jira_issue_key: str | None
+    minutes: int = 0
+    billable_duration: int = 0
+    billable_value: Decimal = Decimal("0.00")
+
+
+@dataclass
+class MemberTime:
+    member_id: int
+    name: str
+    minutes: int = 0
+    billable_duration: int = 0
+    billable_value: Decimal = Decimal("0.00")
+    tasks: list[TaskTime] = field(default_factory=list)
+
+    @property
+    def non_billable_duration(self) -> int:
+        return self.minutes - self.billable_duration
+
+
+@dataclass
+class ProjectTimeSummary:
+    project: Project
+    members: list[MemberTime]
+    entries_without_rate: int
+
+    @property
+    def currency(self) -> str:
+        return self.project.client.currency
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(member.minutes for member in self.members)
+
+    @property
+    def billable_minutes(self) -> int:
+        return sum(member.billable_duration for member in self.members)
+
+    @property
+    def non_billable_minutes(self) -> int:
+        return self.total_minutes - self.billable_minutes
+
+    @property
+    def billable_value(self) -> Decimal:
+        return total_value(member.billable_value for member in self.members)
+
+    @property
+    def budget_hours_percent(self) -> int | None:
+        """Share of the hour budget used by all logged time, for the progress bar."""
+        budget = self.project.budget_hours
+        if not budget:
+            return None
+        return int(percent(self.total_minutes, budget * 60))
+
+    @property
+    def budget_amount_percent(self) -> int | None:
+        budget = self.project.budget_amount
+        if not budget:
+            return None
+        return int(percent(self.billable_value, budget))
+
+
+def project_time_summary(project: Project) -> ProjectTimeSummary:
+    """Total, billable, non-billable, billable value; per member, expandable to tasks (one query).
+
+    Each entry's value is its billable minutes × its rate snapshot, rounded half-up to the cent
+    (`minutes_value`); every total is the sum of those values, so it does not depend on how the
+    page groups them (PRODUCT §1, "Derived figures")."""
+    rows = (
+        TimeEntry.objects.filter(task__project=project)
+        .order_by()
+        .values(
+            "member_id",
+            "member__user__username",
+            "member__user__first_name",
+            "member__user__last_name",
+            "task_id",
+            "task__name",
+            "task__jira_issue_key",
+            "billing_rate",
+            "billing_currency",
+            "duration_minutes",
+            "billable_minutes",
+        )
+    )
+    members: dict[int, MemberTime] = {}
+    tasks: dict[tuple[int, int], TaskTime] = {}
+    without_rate = 0
+    for row in rows:
+        name = (
+            f"{row['member__user__first_name']} {row['member__user__last_name']}".strip()
+            or row["member__user__username"]
+        )
+        member = members.setdefault(
+            row["member_id"], MemberTime(member_id=row["member_id"], name=name)
+        )
+        key = (row["member_id"], row["task_id"])
+        if key not in tasks:
+            tasks[key] = TaskTime(
+                task_id=row["task_id"],
+                name=row["task__name"],
+                jira_issue_key=row["task__jira_issue_key"],
+            )
+            member.tasks.append(tasks[key])
+        value = None
+        if row["billing_rate"] is not None and row["billing_currency"] == project.client.currency:
+            value = minutes_value(row["billable_minutes"], row["billing_rate"])
+        elif row["billable_minutes"]:
+            without_rate += 1
+        # The same rule as BILLABLE_DURATION: the duration of entries that bill.
+        billable_duration = row["duration_minutes"] if row["billable_minutes"] > 0 else 0
+        for target in (member, tasks[key]):
+            target.minutes += row["duration_minutes"]
+            target.billable_duration += billable_duration
+            target.billable_value = total_value((target.billable_value, value))
+    ordered = sorted(members.values(), key=lambda member: (-member.minutes, member.name))
+    for member in ordered:
+        member.tasks.sort(key=lambda task: (-task.minutes, task.name))
+    return ProjectTimeSummary(project=project, members=ordered, entries_without_rate=without_rate)
+
+
+def project_tasks(project: Project):
+    """The project's tasks with their logged minutes (one query)."""
+    return (
+        Task.objects.filter(project=project)
+        .annotate(logged_minutes=Coalesce(Sum("entries__duration_minutes"), Value(0)))
+        .order_by("-is_active", "name")
+    )
+
+
+@dataclass(frozen=True)
+class UnbilledCount:
+    entries: int
+    billable_minutes: int
+
+    @property
+    def billable_hours(self) -> Decimal:
+        return minutes_to_hours(self.billable_minutes)
+
+
+def project_unbilled(project: Project) -> UnbilledCount:
+    """Unbilled billable time of one project: the warning before marking it complete (seed 001)."""
+    totals = (
+        unbilled_entries(project.client)
+        .filter(task__project=project)
+        .order_by()
+        .aggregate(entries=Count("id"), minutes=Coalesce(Sum("billable_minutes"), Value(0)))
+    )
+    return UnbilledCount(entries=totals["entries"], billable_minutes=totals["minutes"])

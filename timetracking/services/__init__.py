@@ -1,0 +1,57 @@
+"""Writes of time entries, with the business rules: snapshots, billable minutes, history, locks.
+
+Every caller (pages, API, sync, field work, import, demo data) goes through these functions."""
+
+from .billing_rules import reapply_billing_rules
+from .entries import (
+    SOURCE_OWNED_FIELDS,
+    EntryChanges,
+    create_entry,
+    delete_entry,
+    delete_refusal,
+    link_source_ids,
+    lock_client,
+    snapshot_rates,
+    update_entry,
+)
+from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
+from .history import entry_data, record_change
+from .invoices import (
+    attach_entries_to_invoice,
+    record_adjustment,
+    release_invoice_entries,
+    set_invoice_lock,
+)
+from .members import ensure_member, placeholder_member
+from .timer import TimerError, discard_timer, start_timer, stop_timer
+from .timesheet import set_timesheet_cell
+
+__all__ = [
+    "EntryError",
+    "EntryInvalid",
+    "EntryLocked",
+    "EntrySourceConflict",
+    "entry_data",
+    "record_change",
+    "SOURCE_OWNED_FIELDS",
+    "lock_client",
+    "snapshot_rates",
+    "create_entry",
+    "EntryChanges",
+    "update_entry",
+    "delete_refusal",
+    "delete_entry",
+    "link_source_ids",
+    "reapply_billing_rules",
+    "record_adjustment",
+    "attach_entries_to_invoice",
+    "set_invoice_lock",
+    "release_invoice_entries",
+    "ensure_member",
+    "placeholder_member",
+    "TimerError",
+    "start_timer",
+    "stop_timer",
+    "discard_timer",
+    "set_timesheet_cell",
+]

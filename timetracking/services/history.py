@@ -1,0 +1,42 @@
+"""The history row every change of an entry writes (PRODUCT §1: balances are explained by it)."""
+
+from ..models import ChangeKind, EntryChange, TimeEntry
+
+
+def entry_data(entry: TimeEntry) -> dict:
+    return {
+        "task_id": entry.task_id,
+        "member": entry.member.user.username,
+        "date": entry.date.isoformat(),
+        "start_time": entry.start_time.isoformat() if entry.start_time else None,
+        "duration_minutes": entry.duration_minutes,
+        "billable": entry.billable,
+        "billable_minutes": entry.billable_minutes,
+        "billing_rate": str(entry.billing_rate) if entry.billing_rate is not None else None,
+        "description": entry.description[:500],
+        "source": entry.source,
+    }
+
+
+def record_change(
+    entry: TimeEntry,
+    kind: str,
+    *,
+    client_id: int,
+    minutes_delta: int,
+    duration_delta: int,
+    by,
+    description: str = "",
+):
+    return EntryChange.objects.create(
+        entry=entry if kind != ChangeKind.DELETED else None,
+        entry_ref=entry.pk,
+        client_id=client_id,
+        kind=kind,
+        minutes_delta=minutes_delta,
+        duration_delta=duration_delta,
+        description=(description or entry.description or str(entry.task))[:500],
+        data=entry_data(entry),
+        source=entry.source,
+        changed_by=by if getattr(by, "pk", None) else None,
+    )
