@@ -21,6 +21,12 @@ TASK_OPTION = "ACME · ACME-WEB · Checkout bug"
 def csp_errors(page):
     """Console errors about the Content Security Policy (inline code would trigger them)."""
     errors = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("console", on_console)
     return errors
 
 
