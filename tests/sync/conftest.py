@@ -14,8 +14,8 @@ from clients.models import Client
 from config.celery import app as celery_app
 from sync.clients.jira import JiraClient
 from sync.clients.tempo import TempoClient
-from sync.services import run_jira_sync
-from sync.tempo import run_tempo_sync
+from sync.feeds.jira import run_jira_sync
+from sync.feeds.tempo import run_tempo_sync
 from tests.celery_worker import celery_worker, reachable_broker_url
 from tests.factories import ProjectFactory, PurchaseFactory, TaskFactory
 from tests.sync.fake_atlassian import FakeJira
