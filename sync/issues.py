@@ -173,10 +173,12 @@ def _projects_matching(issue: JiraIssue) -> tuple[list[Project], str]:
     return [], ""
 
 
-def resolve_task(worklog: NormalizedWorklog, issue: JiraIssue | None) -> tuple[Task | None, str]:
+def resolve_task(
+    worklog: NormalizedWorklog, issue: JiraIssue | None, *, known: Task | None = None
+) -> tuple[Task | None, str]:
     """The task a worklog belongs to (creating one under a matching project), or the reason why
-    it goes to triage."""
-    task = (
+    it goes to triage. `known`: the task linked to the issue, when the caller read it already."""
+    task = known or (
         Task.objects.select_related("project__client")
         .filter(jira_issue_id=worklog.issue_id)
         .first()

@@ -26,6 +26,7 @@ from timetracking.services import (
 
 from .issues import resolve_task
 from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
+from .page_lookups import PageLookups
 from .worklog import NormalizedWorklog
 
 
@@ -64,9 +65,10 @@ def entry_for_worklog(source: str, worklog_id: str) -> TimeEntry | None:
     )
 
 
-def member_for_author(worklog: NormalizedWorklog) -> Member:
+def member_for_author(worklog: NormalizedWorklog, lookups: PageLookups | None = None) -> Member:
     """Authors match members by Jira account id; an unknown author becomes a placeholder."""
-    return placeholder_member(worklog.author_account_id, worklog.author_display_name)
+    known = lookups.members.get(worklog.author_account_id) if lookups else None
+    return known or placeholder_member(worklog.author_account_id, worklog.author_display_name)
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -118,25 +120,39 @@ def _queue_unmapped(worklog: NormalizedWorklog, reason: str, issue: JiraIssue | 
     )
 
 
-def _forget_queued(source: str, worklog_id: str) -> None:
+def _forget_queued(source: str, worklog_id: str, lookups: PageLookups | None = None) -> None:
+    if lookups is not None and worklog_id not in lookups.queued:
+        return  # nothing queued for it when the page began, and only its own apply queues it
     UnmappedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
     QuarantinedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
 
 
-@transaction.atomic
-def apply_worklog(worklog: NormalizedWorklog) -> ApplyResult:
+# No savepoint of its own: a caller that goes on after a failure (`sync.runs.apply_one`) holds one.
+@transaction.atomic(savepoint=False)
+def apply_worklog(worklog: NormalizedWorklog, lookups: PageLookups | None = None) -> ApplyResult:
     """Bring the entry of one worklog in line with it (create, update, move, ignore, triage).
-    A version older than one already applied changes nothing (dedupe by id and update time)."""
-    if DeletedWorklog.objects.filter(source=worklog.source, worklog_id=worklog.worklog_id).exists():
+    A version older than one already applied changes nothing (dedupe by id and update time).
+    `lookups` (read for the worklog's page) replaces the per-worklog reads it covers."""
+    if lookups is not None and not lookups.covers(worklog):
+        lookups = None
+    if lookups is not None:
+        deleted = worklog.worklog_id in lookups.deleted
+        applied_at = lookups.applied.get(worklog.worklog_id)
+    else:
+        deleted = DeletedWorklog.objects.filter(
+            source=worklog.source, worklog_id=worklog.worklog_id
+        ).exists()
+        applied = AppliedWorklog.objects.filter(
+            source=worklog.source, worklog_id=worklog.worklog_id
+        ).first()
+        applied_at = applied.source_updated_at if applied else None
+    if deleted:
         return ApplyResult(Outcome.SKIPPED, reason="deleted at the source")
-    applied = AppliedWorklog.objects.filter(
-        source=worklog.source, worklog_id=worklog.worklog_id
-    ).first()
-    if applied is not None and worklog.updated_at < applied.source_updated_at:
+    if applied_at is not None and worklog.updated_at < applied_at:
         return ApplyResult(Outcome.SKIPPED, reason="older than the version already applied")
-    result = _apply_version(worklog)
+    result = _apply_version(worklog, lookups)
     if result.outcome != Outcome.SKIPPED and (
-        applied is None or worklog.updated_at > applied.source_updated_at
+        applied_at is None or worklog.updated_at > applied_at
     ):
         AppliedWorklog.objects.update_or_create(
             source=worklog.source,
@@ -146,13 +162,19 @@ def apply_worklog(worklog: NormalizedWorklog) -> ApplyResult:
     return result
 
 
-def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
-    existing = entry_for_worklog(worklog.source, worklog.worklog_id)
+def _apply_version(worklog: NormalizedWorklog, lookups: PageLookups | None) -> ApplyResult:
+    existing = (lookups.entries.get(worklog.worklog_id) if lookups else None) or entry_for_worklog(
+        worklog.source, worklog.worklog_id
+    )
     if existing and existing.source_updated_at and worklog.updated_at < existing.source_updated_at:
         return ApplyResult(Outcome.SKIPPED, reason="older than the stored version")
 
-    issue = JiraIssue.objects.filter(issue_id=worklog.issue_id).first()
-    task, reason = resolve_task(worklog, issue)
+    if lookups is not None:
+        issue = lookups.issues.get(worklog.issue_id)
+        task, reason = resolve_task(worklog, issue, known=lookups.tasks.get(worklog.issue_id))
+    else:
+        issue = JiraIssue.objects.filter(issue_id=worklog.issue_id).first()
+        task, reason = resolve_task(worklog, issue)
     if task is None:
         removed = bool(existing) and _remove_entry(
             existing, f"{worklog.source} worklog {worklog.worklog_id} moved to an unmapped issue"
@@ -160,7 +182,7 @@ def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
         _queue_unmapped(worklog, reason, issue)
         return ApplyResult(Outcome.UNMAPPED, entry_deleted=removed, reason=reason)
 
-    member = member_for_author(worklog)
+    member = member_for_author(worklog, lookups)
     if (
         task.project.classification == Classification.EXCLUDED
         or member.exclusion == Exclusion.EXCLUDED
@@ -173,11 +195,11 @@ def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
         removed = bool(existing) and _remove_entry(
             existing, f"{worklog.source} worklog {worklog.worklog_id} ignored: {why}"
         )
-        _forget_queued(worklog.source, worklog.worklog_id)
+        _forget_queued(worklog.source, worklog.worklog_id, lookups)
         return ApplyResult(Outcome.IGNORED, entry_deleted=removed, reason=why)
 
     if existing is None:
-        _forget_queued(worklog.source, worklog.worklog_id)
+        _forget_queued(worklog.source, worklog.worklog_id, lookups)
         entry = create_entry(
             task=task,
             member=member,
@@ -198,8 +220,8 @@ def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
         return ApplyResult(Outcome.CREATED, entry=entry)
 
     if existing.locked:
-        return _apply_to_locked(existing, worklog, task, member, issue)
-    _forget_queued(worklog.source, worklog.worklog_id)
+        return _apply_to_locked(existing, worklog, task, member, issue, lookups)
+    _forget_queued(worklog.source, worklog.worklog_id, lookups)
     return _apply_to_unlocked(existing, worklog, task, member)
 
 
@@ -245,7 +267,12 @@ def _apply_to_unlocked(
 
 
 def _apply_to_locked(
-    entry: TimeEntry, worklog: NormalizedWorklog, task: Task, member: Member, issue
+    entry: TimeEntry,
+    worklog: NormalizedWorklog,
+    task: Task,
+    member: Member,
+    issue,
+    lookups: PageLookups | None,
 ) -> ApplyResult:
     if task.project.client_id != entry.task.project.client_id:
         # An invoiced entry cannot follow its worklog to another client; a person decides.
@@ -255,7 +282,7 @@ def _apply_to_locked(
         )
         _queue_unmapped(worklog, reason, issue)
         return ApplyResult(Outcome.UNMAPPED, reason=reason, entry=entry)
-    _forget_queued(worklog.source, worklog.worklog_id)
+    _forget_queued(worklog.source, worklog.worklog_id, lookups)
     billable = _wanted_billable(entry, worklog, task)
     target = billable_minutes(
         base_minutes=worklog.duration_minutes

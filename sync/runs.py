@@ -35,6 +35,7 @@ from .models import (
     WebhookDelivery,
     empty_counts,
 )
+from .page_lookups import PageLookups
 from .worklog import Fetched, NormalizedWorklog
 
 logger = logging.getLogger(__name__)
@@ -138,18 +139,26 @@ def apply_fetched(
     prepare: Callable[[NormalizedWorklog], NormalizedWorklog] | None = None,
 ) -> None:
     """Apply a page's worklogs oldest change first (ties by id), each in its own savepoint;
-    `prepare` lets a feed adjust a worklog inside the page transaction."""
-    for worklog, raw in sorted(
-        fetched, key=lambda pair: (pair[0].updated_at, int(pair[0].worklog_id))
-    ):
-        apply_one(prepare(worklog) if prepare else worklog, raw, counts)
+    `prepare` lets a feed adjust a worklog inside the page transaction. The page's lookups are
+    read in a few queries; after a worklog is refused (its savepoint rolled back), the rest of
+    the page reads one by one, since objects the lookups hold may have been changed in memory."""
+    ordered = sorted(fetched, key=lambda pair: (pair[0].updated_at, int(pair[0].worklog_id)))
+    if not ordered:
+        return
+    lookups = PageLookups.read(ordered[0][0].source, [worklog for worklog, _ in ordered])
+    for worklog, raw in ordered:
+        if not apply_one(prepare(worklog) if prepare else worklog, raw, counts, lookups):
+            lookups = None
 
 
-def apply_one(worklog: NormalizedWorklog, raw, counts: dict) -> None:
-    """Apply one worklog in a savepoint: a worklog the rules refuse is quarantined, the rest go on."""
+def apply_one(
+    worklog: NormalizedWorklog, raw, counts: dict, lookups: PageLookups | None = None
+) -> bool:
+    """Apply one worklog in a savepoint: a worklog the rules refuse is quarantined (False), the
+    rest go on."""
     try:
         with transaction.atomic():
-            tally(counts, apply_worklog(worklog))
+            tally(counts, apply_worklog(worklog, lookups))
     except (EntryError, ValueError, IntegrityError) as error:
         message = getattr(error, "message", None) or str(error)
         logger.warning("Quarantined %s worklog %s: %s", worklog.source, worklog.worklog_id, message)
@@ -157,6 +166,8 @@ def apply_one(worklog: NormalizedWorklog, raw, counts: dict) -> None:
             worklog.source, worklog.worklog_id, raw, f"{error.__class__.__name__}: {message}"
         )
         counts["quarantined"] += 1
+        return False
+    return True
 
 
 # --- run lifecycle ---------------------------------------------------------------------------
