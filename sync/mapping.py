@@ -1,19 +1,18 @@
 """The one worklog → entry mapping (PRODUCT §3.2, §3.3, §3.6), shared by the Jira and Tempo syncs.
 
 Input is a source-neutral `NormalizedWorklog`; issue metadata comes from the `JiraIssue` cache
-(the services fill it before applying). Entries are written only through
+(the feeds fill it before applying, `sync.issues`). Entries are written only through
 `timetracking.services`. Callers hold the source's `SyncState` row lock and a transaction, so
 applying the same worklog twice, or concurrently, has the effect of applying it once."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q, Sum
 
-from clients.models import Classification, Project, Task
+from clients.models import Classification, Task
 from timetracking.models import BillingAdjustment, Exclusion, Member, Source, TimeEntry
 from timetracking.rules import billable_minutes
 from timetracking.services import (
@@ -25,57 +24,10 @@ from timetracking.services import (
     update_entry,
 )
 
+from .issues import resolve_task
 from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
-
-
-@dataclass(frozen=True)
-class NormalizedWorklog:
-    """A worklog as both sources describe it. Times: `started_at` is a UTC instant (None when the
-    source has none); `local_date`/`local_time` are the worker's own day and clock time."""
-
-    source: str  # "jira" or "tempo"
-    worklog_id: str  # the source's id (Jira worklog id, or Tempo's tempoWorklogId)
-    issue_id: str
-    author_account_id: str
-    author_display_name: str
-    author_timezone: str | None
-    started_at: datetime | None
-    local_date: date
-    local_time: time | None
-    duration_minutes: int
-    description: str
-    updated_at: datetime
-    issue_key: str | None = None
-    # Tempo: minutes from billableSeconds (0 = not billable); None = bill the duration and take
-    # the billable flag from the project's classification (Jira).
-    billable_base_minutes: int | None = None
-    # Tempo: the Jira worklog id from Tempo's tempo-to-jira mapping, when known.
-    jira_worklog_id: str | None = None
-
-    def as_payload(self) -> dict:
-        data = asdict(self)
-        for name in ("started_at", "local_date", "local_time", "updated_at"):
-            if data[name] is not None:
-                data[name] = data[name].isoformat()
-        return data
-
-    @classmethod
-    def from_payload(cls, data: dict) -> NormalizedWorklog:
-        data = dict(data)
-        data["started_at"] = (
-            datetime.fromisoformat(data["started_at"]) if data.get("started_at") else None
-        )
-        data["local_date"] = date.fromisoformat(data["local_date"])
-        data["local_time"] = (
-            time.fromisoformat(data["local_time"]) if data.get("local_time") else None
-        )
-        data["updated_at"] = datetime.fromisoformat(data["updated_at"])
-        return cls(**data)
-
-    @property
-    def billable_flag(self) -> bool | None:
-        """Tempo decides billability per worklog; Jira leaves it to the project (None)."""
-        return None if self.billable_base_minutes is None else self.billable_base_minutes > 0
+from .page_lookups import PageLookups
+from .worklog import NormalizedWorklog
 
 
 class Outcome:
@@ -113,132 +65,10 @@ def entry_for_worklog(source: str, worklog_id: str) -> TimeEntry | None:
     )
 
 
-def member_for_author(worklog: NormalizedWorklog) -> Member:
+def member_for_author(worklog: NormalizedWorklog, lookups: PageLookups | None = None) -> Member:
     """Authors match members by Jira account id; an unknown author becomes a placeholder."""
-    return placeholder_member(worklog.author_account_id, worklog.author_display_name)
-
-
-def _copy_issue_to_task(task: Task, issue: JiraIssue) -> None:
-    """The task caches the issue's metadata; the key follows Jira when the issue moved."""
-    fields = {
-        "jira_summary": issue.summary[:500],
-        "jira_issue_type": issue.issue_type[:100],
-        "jira_priority": issue.priority[:100],
-        "jira_priority_id": issue.priority_id[:32],
-        "jira_labels": list(issue.labels),
-        "jira_project_key": issue.project_key[:64],
-        "jira_fetched_at": issue.fetched_at,
-    }
-    if not task.jira_issue_id:
-        fields["jira_issue_id"] = issue.issue_id
-    if issue.key and task.jira_issue_key != issue.key:
-        # Keys are unique: while another (stale) task still holds the new key, keep the old one.
-        if not Task.objects.filter(jira_issue_key__iexact=issue.key).exclude(pk=task.pk).exists():
-            fields["jira_issue_key"] = issue.key
-    changed = {name: value for name, value in fields.items() if getattr(task, name) != value}
-    if changed:
-        for name, value in changed.items():
-            setattr(task, name, value)
-        task.save(update_fields=list(changed))
-
-
-def link_task_to_issue(task: Task, issue: JiraIssue) -> Task:
-    """Link an existing task to a Jira issue (triage, admin); refuses a task linked elsewhere."""
-    if task.jira_issue_id and task.jira_issue_id != issue.issue_id:
-        raise ValueError(
-            f"Task {task} is already linked to Jira issue {task.jira_issue_key or task.jira_issue_id}."
-        )
-    other = Task.objects.filter(jira_issue_id=issue.issue_id).exclude(pk=task.pk).first()
-    if other:
-        raise ValueError(
-            f"Jira issue {issue.key} is already linked to task {other} ({other.project.code})."
-        )
-    task.jira_issue_id = issue.issue_id
-    task.save(update_fields=["jira_issue_id"])
-    _copy_issue_to_task(task, issue)
-    return task
-
-
-def create_task_for_issue(project: Project, issue: JiraIssue) -> Task:
-    existing = Task.objects.filter(jira_issue_id=issue.issue_id).first()
-    if existing:
-        return existing
-    task = Task.objects.create(
-        project=project,
-        name=(issue.summary or issue.key)[:300],
-        jira_issue_id=issue.issue_id,
-        jira_issue_key=issue.key or None,
-    )
-    _copy_issue_to_task(task, issue)
-    return task
-
-
-def _projects_matching(issue: JiraIssue) -> tuple[list[Project], str]:
-    """Step 2 of PRODUCT §3.2: projects by label, else by Jira project key; with the rule used."""
-    labels = {label.lower() for label in issue.labels}
-    projects = list(Project.objects.select_related("client").order_by("code"))
-    if labels:
-        by_label = [p for p in projects if labels & {str(x).lower() for x in p.jira_labels or []}]
-        if by_label:
-            return by_label, f"label(s) {', '.join(sorted(issue.labels))}"
-    if issue.project_key:
-        key = issue.project_key.lower()
-        by_key = [p for p in projects if key in {str(x).lower() for x in p.jira_project_keys or []}]
-        if by_key:
-            return by_key, f"Jira project key {issue.project_key}"
-    return [], ""
-
-
-def resolve_task(worklog: NormalizedWorklog, issue: JiraIssue | None) -> tuple[Task | None, str]:
-    """The task a worklog belongs to (creating one under a matching project), or the reason why
-    it goes to triage."""
-    task = (
-        Task.objects.select_related("project__client")
-        .filter(jira_issue_id=worklog.issue_id)
-        .first()
-    )
-    key = (issue.key if issue else None) or worklog.issue_key
-    if task is None and key:
-        task = (
-            Task.objects.select_related("project__client")
-            .filter(Q(jira_issue_id__isnull=True) | Q(jira_issue_id=""), jira_issue_key__iexact=key)
-            .first()
-        )
-        if task is not None and issue is None:
-            task.jira_issue_id = worklog.issue_id
-            task.save(update_fields=["jira_issue_id"])
-    if task is not None:
-        if issue is not None and (
-            task.jira_fetched_at is None
-            or task.jira_fetched_at < issue.fetched_at
-            or not task.jira_issue_id
-        ):
-            _copy_issue_to_task(task, issue)
-        return task, ""
-    label = key or f"issue {worklog.issue_id}"
-    if issue is None:
-        return (
-            None,
-            f"{label} is linked to no task, and its details could not be read from Jira (missing, or hidden from the sync account).",
-        )
-    projects, rule = _projects_matching(issue)
-    if len(projects) == 1:
-        return create_task_for_issue(projects[0], issue), ""
-    if len(projects) > 1:
-        codes = ", ".join(p.code for p in projects)
-        return (
-            None,
-            f"{label}: {rule} match several projects ({codes}); link the issue to one task or project.",
-        )
-    hints = []
-    if issue.labels:
-        hints.append(f"label(s) {', '.join(issue.labels)}")
-    if issue.project_key:
-        hints.append(f"Jira project key {issue.project_key}")
-    return (
-        None,
-        f"{label} is linked to no task, and no project has {' or '.join(hints) or 'its labels or project key'}.",
-    )
+    known = lookups.members.get(worklog.author_account_id) if lookups else None
+    return known or placeholder_member(worklog.author_account_id, worklog.author_display_name)
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -290,25 +120,39 @@ def _queue_unmapped(worklog: NormalizedWorklog, reason: str, issue: JiraIssue | 
     )
 
 
-def _forget_queued(source: str, worklog_id: str) -> None:
+def _forget_queued(source: str, worklog_id: str, lookups: PageLookups | None = None) -> None:
+    if lookups is not None and worklog_id not in lookups.queued:
+        return  # nothing queued for it when the page began, and only its own apply queues it
     UnmappedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
     QuarantinedWorklog.objects.filter(source=source, worklog_id=worklog_id).delete()
 
 
-@transaction.atomic
-def apply_worklog(worklog: NormalizedWorklog) -> ApplyResult:
+# No savepoint of its own: a caller that goes on after a failure (`sync.runs.apply_one`) holds one.
+@transaction.atomic(savepoint=False)
+def apply_worklog(worklog: NormalizedWorklog, lookups: PageLookups | None = None) -> ApplyResult:
     """Bring the entry of one worklog in line with it (create, update, move, ignore, triage).
-    A version older than one already applied changes nothing (dedupe by id and update time)."""
-    if DeletedWorklog.objects.filter(source=worklog.source, worklog_id=worklog.worklog_id).exists():
+    A version older than one already applied changes nothing (dedupe by id and update time).
+    `lookups` (read for the worklog's page) replaces the per-worklog reads it covers."""
+    if lookups is not None and not lookups.covers(worklog):
+        lookups = None
+    if lookups is not None:
+        deleted = worklog.worklog_id in lookups.deleted
+        applied_at = lookups.applied.get(worklog.worklog_id)
+    else:
+        deleted = DeletedWorklog.objects.filter(
+            source=worklog.source, worklog_id=worklog.worklog_id
+        ).exists()
+        applied = AppliedWorklog.objects.filter(
+            source=worklog.source, worklog_id=worklog.worklog_id
+        ).first()
+        applied_at = applied.source_updated_at if applied else None
+    if deleted:
         return ApplyResult(Outcome.SKIPPED, reason="deleted at the source")
-    applied = AppliedWorklog.objects.filter(
-        source=worklog.source, worklog_id=worklog.worklog_id
-    ).first()
-    if applied is not None and worklog.updated_at < applied.source_updated_at:
+    if applied_at is not None and worklog.updated_at < applied_at:
         return ApplyResult(Outcome.SKIPPED, reason="older than the version already applied")
-    result = _apply_version(worklog)
+    result = _apply_version(worklog, lookups)
     if result.outcome != Outcome.SKIPPED and (
-        applied is None or worklog.updated_at > applied.source_updated_at
+        applied_at is None or worklog.updated_at > applied_at
     ):
         AppliedWorklog.objects.update_or_create(
             source=worklog.source,
@@ -318,13 +162,19 @@ def apply_worklog(worklog: NormalizedWorklog) -> ApplyResult:
     return result
 
 
-def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
-    existing = entry_for_worklog(worklog.source, worklog.worklog_id)
+def _apply_version(worklog: NormalizedWorklog, lookups: PageLookups | None) -> ApplyResult:
+    existing = (lookups.entries.get(worklog.worklog_id) if lookups else None) or entry_for_worklog(
+        worklog.source, worklog.worklog_id
+    )
     if existing and existing.source_updated_at and worklog.updated_at < existing.source_updated_at:
         return ApplyResult(Outcome.SKIPPED, reason="older than the stored version")
 
-    issue = JiraIssue.objects.filter(issue_id=worklog.issue_id).first()
-    task, reason = resolve_task(worklog, issue)
+    if lookups is not None:
+        issue = lookups.issues.get(worklog.issue_id)
+        task, reason = resolve_task(worklog, issue, known=lookups.tasks.get(worklog.issue_id))
+    else:
+        issue = JiraIssue.objects.filter(issue_id=worklog.issue_id).first()
+        task, reason = resolve_task(worklog, issue)
     if task is None:
         removed = bool(existing) and _remove_entry(
             existing, f"{worklog.source} worklog {worklog.worklog_id} moved to an unmapped issue"
@@ -332,7 +182,7 @@ def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
         _queue_unmapped(worklog, reason, issue)
         return ApplyResult(Outcome.UNMAPPED, entry_deleted=removed, reason=reason)
 
-    member = member_for_author(worklog)
+    member = member_for_author(worklog, lookups)
     if (
         task.project.classification == Classification.EXCLUDED
         or member.exclusion == Exclusion.EXCLUDED
@@ -345,11 +195,11 @@ def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
         removed = bool(existing) and _remove_entry(
             existing, f"{worklog.source} worklog {worklog.worklog_id} ignored: {why}"
         )
-        _forget_queued(worklog.source, worklog.worklog_id)
+        _forget_queued(worklog.source, worklog.worklog_id, lookups)
         return ApplyResult(Outcome.IGNORED, entry_deleted=removed, reason=why)
 
     if existing is None:
-        _forget_queued(worklog.source, worklog.worklog_id)
+        _forget_queued(worklog.source, worklog.worklog_id, lookups)
         entry = create_entry(
             task=task,
             member=member,
@@ -370,8 +220,8 @@ def _apply_version(worklog: NormalizedWorklog) -> ApplyResult:
         return ApplyResult(Outcome.CREATED, entry=entry)
 
     if existing.locked:
-        return _apply_to_locked(existing, worklog, task, member, issue)
-    _forget_queued(worklog.source, worklog.worklog_id)
+        return _apply_to_locked(existing, worklog, task, member, issue, lookups)
+    _forget_queued(worklog.source, worklog.worklog_id, lookups)
     return _apply_to_unlocked(existing, worklog, task, member)
 
 
@@ -417,7 +267,12 @@ def _apply_to_unlocked(
 
 
 def _apply_to_locked(
-    entry: TimeEntry, worklog: NormalizedWorklog, task: Task, member: Member, issue
+    entry: TimeEntry,
+    worklog: NormalizedWorklog,
+    task: Task,
+    member: Member,
+    issue,
+    lookups: PageLookups | None,
 ) -> ApplyResult:
     if task.project.client_id != entry.task.project.client_id:
         # An invoiced entry cannot follow its worklog to another client; a person decides.
@@ -427,7 +282,7 @@ def _apply_to_locked(
         )
         _queue_unmapped(worklog, reason, issue)
         return ApplyResult(Outcome.UNMAPPED, reason=reason, entry=entry)
-    _forget_queued(worklog.source, worklog.worklog_id)
+    _forget_queued(worklog.source, worklog.worklog_id, lookups)
     billable = _wanted_billable(entry, worklog, task)
     target = billable_minutes(
         base_minutes=worklog.duration_minutes

@@ -10,14 +10,12 @@ from django.views.decorators.http import require_POST
 
 from clients.selectors import get_project_for_user, get_task_for_user
 
-from . import selectors, services, tempo
+from . import selectors, webhooks
+from .enqueue import BrokerUnavailable, enqueue_sync_now
 from .models import WorklogSource
-
-# Why each source's "Sync now" may not run here (None when it may).
-CONFIGURATION_ERRORS = {
-    WorklogSource.JIRA: services.jira_configuration_error,
-    WorklogSource.TEMPO: tempo.tempo_configuration_error,
-}
+from .sources import SOURCES, configuration_error
+from .triage import TriageError
+from .triage import map_issue as map_queued_issue
 
 
 @login_required
@@ -26,7 +24,7 @@ def status(request):
     tasks, projects = selectors.mapping_targets()
     sources = selectors.source_overviews()
     for overview in sources:
-        overview.configuration_error = CONFIGURATION_ERRORS[overview.source]()
+        overview.configuration_error = configuration_error(overview.source)
     return render(
         request,
         "sync/status.html",
@@ -47,14 +45,22 @@ def status(request):
 def sync_now(request):
     selectors.require_sync_access(request.user)
     source = request.POST.get("source") or WorklogSource.JIRA
-    if source not in CONFIGURATION_ERRORS:
+    if source not in SOURCES:
         messages.error(request, f"Unknown source {source!r}; choose jira or tempo.")
         return redirect("sync-status")
-    problem = CONFIGURATION_ERRORS[source]()
+    problem = configuration_error(source)
     if problem:
         messages.error(request, problem)
+        return redirect("sync-status")
+    try:
+        enqueue_sync_now(source)
+    except BrokerUnavailable as error:
+        messages.error(
+            request,
+            f"Broker unavailable: {error} The {WorklogSource(source).label} sync was not queued; "
+            "check that Redis (REDIS_URL) is running, then press Sync now again.",
+        )
     else:
-        services.enqueue_sync_now(source)
         messages.success(
             request,
             f"{WorklogSource(source).label} sync queued; refresh this page in a moment to see its counts.",
@@ -78,8 +84,8 @@ def map_issue(request, issue_id):
     task = get_task_for_user(request.user, target_id) if kind == "task" else None
     project = get_project_for_user(request.user, target_id) if kind == "project" else None
     try:
-        run = services.map_issue(issue_id=issue.issue_id, task=task, project=project)
-    except services.TriageError as error:
+        run = map_queued_issue(issue_id=issue.issue_id, task=task, project=project)
+    except TriageError as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -93,7 +99,7 @@ def map_issue(request, issue_id):
 @require_POST
 def jira_webhook(request):
     """Jira's admin webhook (INTERFACES §3): HMAC-signed, answered at once, work done by Celery."""
-    if not services.verify_jira_signature(
+    if not webhooks.verify_jira_signature(
         settings.JIRA_WEBHOOK_SECRET, request.body, request.headers.get("X-Hub-Signature")
     ):
         return JsonResponse(
@@ -103,11 +109,14 @@ def jira_webhook(request):
             status=401,
         )
     try:
-        outcome = services.accept_jira_webhook(
-            request.body, request.headers.get("X-Atlassian-Webhook-Identifier")
+        event = webhooks.read_jira_webhook(request.body, settings.WORKLOG_SOURCE)
+        identifier = webhooks.delivery_identifier(
+            request.headers.get("X-Atlassian-Webhook-Identifier"), request.body
         )
-    except services.WebhookRejected as error:
-        return JsonResponse({"detail": str(error)}, status=400)
-    except services.WebhookNotQueued as error:
+    except webhooks.WebhookRejected as error:
+        return JsonResponse({"detail": str(error), "errors": error.errors}, status=400)
+    try:
+        outcome = webhooks.accept_jira_webhook(event, identifier)
+    except webhooks.WebhookNotQueued as error:
         return JsonResponse({"detail": str(error)}, status=503)
     return JsonResponse({"status": outcome}, status=202)

@@ -1,18 +1,45 @@
-"""What `sync_jira` and `sync_tempo` share (INTERFACES §1): `--json` prints exactly one JSON
+"""The one implementation of `sync_jira` and `sync_tempo` (INTERFACES §1): check the source may
+run here, read its options, run it as beat does, and report. `--json` prints exactly one JSON
 object (the run's counts, or `{"error": …}`); a handled failure exits 1."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sync.models import COUNT_KEYS, RunStatus, SyncRun
+from sync.models import COUNT_KEYS, RunStatus, RunTrigger, SyncRun
+from sync.sources import SourceNotConfigured, configuration_error, run_sync
 
 
 class SyncCommand(BaseCommand):
-    def add_json_argument(self, parser) -> None:
+    source: str  # a WorklogSource value, set by each command
+
+    def add_source_arguments(self, parser) -> None:
+        """The source's own options (none by default)."""
+
+    def run_options(self, options: dict) -> dict:
+        """The source's options for `run_sync`; ValueError (a message for the user) refuses them."""
+        return {}
+
+    def add_arguments(self, parser):
+        self.add_source_arguments(parser)
         parser.add_argument(
             "--json", action="store_true", help="Print exactly one JSON object on stdout"
         )
+
+    def handle(self, *args, **options):
+        as_json = options["json"]
+        problem = configuration_error(self.source)
+        if problem:
+            return self.fail(problem, as_json=as_json)
+        try:
+            run_options = self.run_options(options)
+        except ValueError as error:
+            return self.fail(str(error), as_json=as_json)
+        try:
+            run = run_sync(self.source, trigger=RunTrigger.COMMAND, **run_options)
+        except SourceNotConfigured as error:
+            return self.fail(str(error), as_json=as_json)
+        return self.report(run, as_json=as_json)
 
     def report(self, run: SyncRun, *, as_json: bool):
         """Print the counts of a finished run, or fail with its error."""

@@ -14,8 +14,8 @@ from clients.models import Client
 from config.celery import app as celery_app
 from sync.clients.jira import JiraClient
 from sync.clients.tempo import TempoClient
-from sync.services import run_jira_sync
-from sync.tempo import run_tempo_sync
+from sync.feeds.jira import run_jira_sync
+from sync.feeds.tempo import run_tempo_sync
 from tests.celery_worker import celery_worker, reachable_broker_url
 from tests.factories import ProjectFactory, PurchaseFactory, TaskFactory
 from tests.sync.fake_atlassian import FakeJira
@@ -231,3 +231,18 @@ def sync_worker(broker_url, sync_queue, fake_jira, tmp_path):
         drop_env=("TEMPO_API_TOKEN",),
     ) as process:
         yield process
+
+
+@pytest.fixture
+def broker_down():
+    """Celery publishes to a closed port on loopback, so publishing fails at once, as with Redis
+    stopped; restored afterwards (tasks in-process again)."""
+    conf = celery_app.conf
+    saved = {name: conf[name] for name in ("task_always_eager", "broker_url")}
+    conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    celery_app.__dict__.pop("amqp", None)
+    celery_app._pool = None
+    yield
+    conf.update(saved)
+    celery_app.__dict__.pop("amqp", None)
+    celery_app._pool = None

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
+from sync.feeds.jira import run_jira_sync
 from sync.models import QuarantinedWorklog, RunStatus
-from sync.services import run_jira_sync
 from tests.sync.conftest import assert_balances_consistent, client_for, snapshot
 from timetracking.models import EntryChange, TimeEntry
 

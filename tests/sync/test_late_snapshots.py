@@ -9,9 +9,9 @@ import time
 import pytest
 from django.db import connection
 
+from sync.feeds.jira import fetch_jira_worklog
 from sync.mapping import entry_for_worklog
 from sync.models import AppliedWorklog, DeletedWorklog, RunStatus, UnmappedWorklog
-from sync.services import fetch_jira_worklog
 from tests.factories import invoice_and_lock
 from tests.sync.conftest import assert_balances_consistent, client_for, remaining, sync
 from timetracking.models import BillingAdjustment, TimeEntry

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.mapping import NormalizedWorklog
-from sync.normalize import MalformedWorklog, adf_to_text, jira_worklog
+from sync.feeds.jira import adf_to_text, jira_worklog
+from sync.worklog import MalformedWorklog, NormalizedWorklog
 
 # Copies of the spec's examples (shared/spec/atlassian/examples), kept with the tests.
 EXAMPLES = Path(__file__).resolve().parent / "examples"

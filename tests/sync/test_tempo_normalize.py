@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.normalize import MalformedWorklog, tempo_worklog
+from sync.feeds.tempo_payloads import tempo_worklog
+from sync.worklog import MalformedWorklog
 
 EXAMPLE = json.loads(
     Path("/work/shared/spec/atlassian/examples/tempo-worklogs-page.json").read_text()

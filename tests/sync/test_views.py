@@ -157,3 +157,18 @@ def test_triage_needs_a_target_and_hides_from_non_managers(jira_firm, as_user):
         == 404
     )
     assert UnmappedWorklog.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("source", "label"), [("jira", "Jira"), ("tempo", "Tempo")])
+def test_sync_now_with_the_broker_down_says_so_and_queues_nothing(
+    request, as_user, broker_down, source, label
+):
+    firm = request.getfixturevalue(f"{source}_firm")
+    manager = as_user(firm.manager)
+    response = manager.post("/sync/run/", {"source": source})
+    assert response.status_code == 302 and response.url == "/sync/"
+    page = manager.get(response.url).content.decode()
+    assert "Broker unavailable" in page and f"The {label} sync was not queued" in page
+    assert "sync queued" not in page
+    assert not SyncRun.objects.exists()

@@ -7,9 +7,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from sync import tempo
 from sync.management.sync_command import SyncCommand
-from sync.models import RunTrigger
+from sync.models import WorklogSource
 
 
 class Command(SyncCommand):
@@ -18,8 +17,9 @@ class Command(SyncCommand):
         "and a read and reconcile (deletions) of a date window: --from/--to, or by default the "
         "last TEMPO_RECONCILE_DAYS days through tomorrow."
     )
+    source = WorklogSource.TEMPO
 
-    def add_arguments(self, parser):
+    def add_source_arguments(self, parser):
         parser.add_argument(
             "--from",
             dest="date_from",
@@ -30,21 +30,10 @@ class Command(SyncCommand):
             dest="date_to",
             help="Last day of the window, e.g. 2025-03-31 (default: today with --from, else tomorrow)",
         )
-        self.add_json_argument(parser)
 
-    def handle(self, *args, **options):
-        as_json = options["json"]
-        problem = tempo.tempo_configuration_error()
-        if problem:
-            return self.fail(problem, as_json=as_json)
-        try:
-            date_from, date_to = self._window(options["date_from"], options["date_to"])
-        except ValueError as error:
-            return self.fail(str(error), as_json=as_json)
-        run = tempo.run_scheduled_tempo_sync(
-            date_from=date_from, date_to=date_to, trigger=RunTrigger.COMMAND
-        )
-        return self.report(run, as_json=as_json)
+    def run_options(self, options):
+        date_from, date_to = self._window(options["date_from"], options["date_to"])
+        return {"date_from": date_from, "date_to": date_to}
 
     @staticmethod
     def _window(raw_from: str | None, raw_to: str | None) -> tuple[date | None, date | None]:
