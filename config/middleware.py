@@ -1,12 +1,15 @@
 """Project-wide middleware: which proxy headers to believe, and JSON for every API error."""
 
 import ipaddress
+import logging
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, JsonResponse
 
 API_PREFIX = "/api/v1/"
+
+logger = logging.getLogger(__name__)
 
 
 # --- Trusted proxies -------------------------------------------------------------------------
@@ -53,13 +56,33 @@ class TrustedProxyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.warned_about_untrusted_proxy = False
 
     def __call__(self, request):
-        if settings.SECURE_PROXY_SSL_HEADER and not is_trusted_proxy(
-            request.META.get("REMOTE_ADDR")
-        ):
-            request.META.pop(settings.SECURE_PROXY_SSL_HEADER[0], None)
+        remote = request.META.get("REMOTE_ADDR")
+        if not is_trusted_proxy(remote):
+            if settings.SECURE_PROXY_SSL_HEADER:
+                request.META.pop(settings.SECURE_PROXY_SSL_HEADER[0], None)
+            self._warn_if_behind_an_unlisted_proxy(remote, request)
         return self.get_response(request)
+
+    def _warn_if_behind_an_unlisted_proxy(self, remote: str | None, request) -> None:
+        """A private or loopback hop sending X-Forwarded-For is almost surely our own proxy: left
+        out of TRUSTED_PROXIES, every client shares its address and one client spraying passwords
+        locks everyone out of logging in. Said once per process."""
+        if self.warned_about_untrusted_proxy or "HTTP_X_FORWARDED_FOR" not in request.META:
+            return
+        parsed = _parse_ip(remote or "")
+        if parsed is not None and (parsed.is_private or parsed.is_loopback):
+            self.warned_about_untrusted_proxy = True
+            logger.warning(
+                "A request from %s carried X-Forwarded-For, but %s is not in TRUSTED_PROXIES: "
+                "if it is your reverse proxy, add it (e.g. TRUSTED_PROXIES=%s), or every client "
+                "shares its address for the login lockout.",
+                remote,
+                remote,
+                remote,
+            )
 
 
 # --- JSON errors under /api/v1/ --------------------------------------------------------------
@@ -70,6 +93,15 @@ GENERIC_DETAILS = {
     403: "Forbidden: the request was refused before it reached the API.",
     413: "Request body too large.",
 }
+# Headers of Django's own error answer that still hold for the JSON one.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def _json_error(detail: str, status: int) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=status)
+    # This middleware runs outside SecurityMiddleware, which would otherwise add it.
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _body_limit_detail(length: int, limit: int) -> str:
@@ -84,7 +116,7 @@ class ApiJsonErrorsMiddleware:
     the API's exception handlers: a Host not in ALLOWED_HOSTS or a body over
     DATA_UPLOAD_MAX_MEMORY_SIZE (refused here, before anything reads the request), Django's own 404
     for a path no endpoint has, ninja's 405 for a method an endpoint lacks, and any other HTML or
-    text error a middleware or Django's handlers answered."""
+    text error a middleware or Django's handlers answered (a SuspiciousOperation is a 400)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -111,23 +143,20 @@ class ApiJsonErrorsMiddleware:
             request.get_host()
         except DisallowedHost:
             host = request.META.get("HTTP_HOST", "")
-            return JsonResponse(
-                {"detail": f"Host {host!r} is not served here; use one of ALLOWED_HOSTS."},
-                status=400,
-            )
+            return _json_error(f"Host {host!r} is not served here; use one of ALLOWED_HOSTS.", 400)
         raw_length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw_length)
         except ValueError:
-            return JsonResponse(
-                {
-                    "detail": f"Content-Length must be a whole number of bytes, e.g. 42 (got {raw_length!r})."
-                },
-                status=400,
+            length = -1
+        if length < 0:
+            return _json_error(
+                f"Content-Length must be a whole number of bytes, e.g. 42 (got {raw_length!r}).",
+                400,
             )
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
-            return JsonResponse({"detail": _body_limit_detail(length, limit)}, status=413)
+            return _json_error(_body_limit_detail(length, limit), 413)
         return None
 
     @staticmethod
@@ -135,17 +164,11 @@ class ApiJsonErrorsMiddleware:
         status = response.status_code
         if status == 405:
             allowed = response.get("Allow", "")
-            json_response = JsonResponse(
-                {
-                    "detail": f"Method {request.method} is not allowed on {request.path}; "
-                    f"use {allowed or 'another method'}."
-                },
-                status=405,
+            detail = (
+                f"Method {request.method} is not allowed on {request.path}; "
+                f"use {allowed or 'another method'}."
             )
-            if allowed:
-                json_response["Allow"] = allowed
-            return json_response
-        if status == 404:
+        elif status == 404:
             detail = (
                 f"Not found: {request.path} is not an API path; "
                 f"the endpoints are listed at {API_PREFIX}docs."
@@ -154,8 +177,8 @@ class ApiJsonErrorsMiddleware:
             detail = "Server error: the request failed and was logged; try again later."
         else:
             detail = GENERIC_DETAILS.get(status, f"The request was refused (HTTP {status}).")
-        json_response = JsonResponse({"detail": detail}, status=status)
-        for header in ("Retry-After", "WWW-Authenticate"):
+        json_response = _json_error(detail, status)
+        for header in KEPT_HEADERS:
             if header in response:
                 json_response[header] = response[header]
         return json_response

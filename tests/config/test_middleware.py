@@ -84,6 +84,7 @@ def test_a_body_over_the_upload_limit_is_413_json_naming_the_limit(client, beare
 
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
+    assert response["X-Content-Type-Options"] == "nosniff"
     detail = response.json()["detail"]
     assert f"{len(body.encode())} bytes" in detail
     assert f"at most {limit} bytes" in detail
@@ -135,8 +136,9 @@ def test_a_host_not_allowed_is_400_json(client, bearer):
     }
 
 
-def test_a_content_length_that_is_not_a_number_is_400_json(client, bearer):
-    response = client.get("/api/v1/clients", headers=bearer, CONTENT_LENGTH="lots")
+@pytest.mark.parametrize("length", ["lots", "-5", "1.5"])
+def test_a_content_length_that_is_not_a_whole_number_is_400_json(client, bearer, length):
+    response = client.get("/api/v1/clients", headers=bearer, CONTENT_LENGTH=length)
 
     assert response.status_code == 400
     assert "Content-Length must be a whole number" in response.json()["detail"]

@@ -2,6 +2,7 @@
 (X-Forwarded-Proto)."""
 
 import ipaddress
+import logging
 
 import pytest
 from django.test import RequestFactory
@@ -95,3 +96,16 @@ def test_a_trusted_proxy_saying_http_is_redirected(client, settings, https_on):
     response = client.get("/login/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="http")
 
     assert response.status_code == 301
+
+
+@pytest.mark.django_db
+def test_a_private_hop_sending_forwarded_for_but_not_trusted_is_reported_once(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="config.middleware"):
+        # (Python counts the documentation ranges as private; this one is a public address.)
+        client.get("/login/", REMOTE_ADDR="93.184.215.14", HTTP_X_FORWARDED_FOR="198.51.100.2")
+        assert not caplog.records  # a public client forging the header is no misconfiguration
+        client.get("/login/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.2")
+        client.get("/login/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.3")
+
+    assert len(caplog.records) == 1
+    assert "10.0.0.5 is not in TRUSTED_PROXIES" in caplog.records[0].getMessage()
