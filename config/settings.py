@@ -1,5 +1,6 @@
 """The one settings module. Every knob comes from the environment (INTERFACES §2)."""
 
+import ipaddress
 import secrets
 import sys
 from decimal import Decimal
@@ -24,8 +25,37 @@ if not SECRET_KEY:
         )
     # A fresh key per start is fine for local development: sessions simply expire on restart.
     SECRET_KEY = secrets.token_urlsafe(50)
+# Django's own advice (check --deploy, security.W009): a short key can be brute-forced from one
+# signed cookie, and then every session and password-reset link can be forged.
+SECRET_KEY_MIN_LENGTH = 50
+if not DEBUG and len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too short ({len(SECRET_KEY)} characters): use at least "
+        f"{SECRET_KEY_MIN_LENGTH} random characters when DEBUG is off, e.g. "
+        "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+
+
+def _trusted_proxies(raw: list[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in raw:
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {item!r} is not an IP address or network; give comma-separated "
+                "addresses or CIDRs, e.g. TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+# The reverse proxies in front of the app. Only a request whose connecting hop is one of them may
+# name the client (X-Forwarded-For) and the scheme (X-Forwarded-Proto); anyone else could forge both.
+TRUSTED_PROXIES = _trusted_proxies(
+    [item for item in env.list("TRUSTED_PROXIES", default=[]) if item]
+)
 HTTPS = env.bool("HTTPS", default=not DEBUG)
 
 INSTALLED_APPS = [
@@ -52,12 +82,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later layer (is_secure(), the SSL redirect, axes) sees only proxy headers that a
+    # trusted proxy wrote.
+    "config.middleware.TrustedProxyMiddleware",
+    # Outside everything that can refuse a request (bad Host, oversized body, unknown path or
+    # method), so the API answers each of those as {"detail": …} like every other API error.
+    "config.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Unknown API paths and methods answer {"detail": …} like every other API error.
-    "config.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -187,10 +221,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed logins: 5 tries per username and address, then a 15-minute cool-off.
+# Failed logins within a 15-minute window: 5 for one username from any address (guessing one
+# password), 20 from one client address over any usernames (spraying one password over many
+# accounts). The address is the real client's (config.middleware.client_ip), so neither a forged
+# X-Forwarded-For nor a shared proxy lets one client lock out another by address.
+AXES_HANDLER = "config.lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+if AXES_IP_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"AXES_IP_FAILURE_LIMIT ({AXES_IP_FAILURE_LIMIT}) must be at least AXES_FAILURE_LIMIT "
+        f"({AXES_FAILURE_LIMIT}): one address may try every username's allowance, e.g. "
+        "AXES_IP_FAILURE_LIMIT=20"
+    )
 AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+# A successful login forgives that user's own failures only (LoginLockoutHandler).
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 

@@ -47,6 +47,67 @@ def test_debug_off_with_secret_key_starts():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize("length", [1, 20, 49])
+def test_debug_off_with_a_short_secret_key_stops_at_start_naming_the_variable(length):
+    result = _manage_check(DEBUG="false", SECRET_KEY="k" * length)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"SECRET_KEY is too short ({length} characters)" in result.stderr
+    assert "at least 50" in result.stderr
+
+
+def test_debug_on_accepts_a_short_secret_key_for_local_work():
+    result = _manage_check(DEBUG="true", SECRET_KEY="short")
+
+    assert result.returncode == 0, result.stderr
+
+
+def _settings_value(expression: str, **env_changes: str) -> subprocess.CompletedProcess:
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env_changes}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_trusted_proxies_default_to_none():
+    result = _settings_value("settings.TRUSTED_PROXIES", DEBUG="true", TRUSTED_PROXIES="")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "()"
+
+
+def test_trusted_proxies_take_addresses_and_networks():
+    result = _settings_value(
+        "[str(network) for network in settings.TRUSTED_PROXIES]",
+        DEBUG="true",
+        TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8,fd00::/8",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['127.0.0.1/32', '10.0.0.0/8', 'fd00::/8']"
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_at_start():
+    result = _settings_value("1", DEBUG="true", TRUSTED_PROXIES="10.0.0.1,proxy.internal")
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.internal' is not an IP address or network" in result.stderr
+
+
+def test_an_address_limit_below_the_username_limit_stops_at_start():
+    result = _settings_value("1", DEBUG="true", AXES_FAILURE_LIMIT="5", AXES_IP_FAILURE_LIMIT="3")
+
+    assert result.returncode != 0
+    assert "AXES_IP_FAILURE_LIMIT (3) must be at least AXES_FAILURE_LIMIT (5)" in result.stderr
+
+
 def test_database_connections_are_kept_between_requests():
     assert django_settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
     assert django_settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
