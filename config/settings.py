@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "clients",
     "timetracking",
     "sync",
+    "fieldwork",
     "billing",
     "portal",
 ]
