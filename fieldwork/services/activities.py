@@ -148,7 +148,7 @@ def _sync_entry(activity: WorkActivity, *, by) -> None:
         )
         activity.save(update_fields=["time_entry"])
         return
-    update_entry(
+    activity.time_entry = update_entry(
         entry,
         EntryChanges(
             task=activity.task,

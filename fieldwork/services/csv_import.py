@@ -145,6 +145,7 @@ def _adjustment(values: dict, line: int, errors: list[str]) -> AdjustmentInput |
 
 def _activity(values: dict, line: int, errors: list[str], lookups) -> ActivityInput | None:
     filled = {name: value for name, value in values.items() if value not in ("", None)}
+    row = None
     try:
         row = ActivityRow.model_validate(filled)
     except ValidationError as error:
@@ -157,20 +158,24 @@ def _activity(values: dict, line: int, errors: list[str], lookups) -> ActivityIn
             )
             hint = f"; {HINTS[name]}" if name in HINTS else ""
             errors.append(f"Line {line}, {name}: {message}{hint}.")
-        return None
     tasks, members = lookups
-    task = tasks.get((row.project.lower(), row.task.lower()))
-    lead = members.get(row.lead)
-    if task is None:
+    project_code, task_name = values.get("project", ""), values.get("task", "")
+    key = (project_code.lower(), task_name.lower())
+    task = tasks.get(key)
+    if project_code and task_name and task is None:
+        problem = "two tasks have the name" if key in tasks else "there is no task"
         errors.append(
-            f"Line {line}, task: no task {row.task!r} in project {row.project!r}; use a project "
-            "code and a task name as they are in Hourbank, e.g. ACME-WEB,Checkout bug."
+            f"Line {line}, task: {problem} {task_name!r} in project {project_code!r}; use a "
+            "project code and a task name as they are in Hourbank, e.g. ACME-WEB,Checkout bug."
         )
-    if lead is None:
+    username = values.get("lead", "")
+    lead = members.get(username)
+    if username and lead is None:
         errors.append(
-            f"Line {line}, lead: no member with username {row.lead!r}; use a staff username, e.g. alice."
+            f"Line {line}, lead: no member has the username {username!r}; use a staff "
+            "username, e.g. alice."
         )
-    if task is None or lead is None:
+    if row is None or task is None or lead is None:
         return None
     data = ActivityInput(
         task=task,

@@ -182,7 +182,15 @@ minutes_of_day = st.integers(0, 24 * 60 - 2)
     method=st.sampled_from(["off", "up", "down", "nearest"]),
 )
 def test_billable_minutes_equal_the_formula_for_random_inputs(
-    start, length, crew, adjustments, break_minutes, allocated_break, non_billable, allocated_travel, method
+    start,
+    length,
+    crew,
+    adjustments,
+    break_minutes,
+    allocated_break,
+    non_billable,
+    allocated_travel,
+    method,
 ):
     end = min(start + length, 24 * 60 - 1)
     figures = breakdown(
