@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clients.api import router as clients_router
 from clients.api_utils import AUTH_HINT, ApiInputError, api_auth
+from fieldwork.api import router as fieldwork_router
 from timetracking.api import router as timetracking_router
 from timetracking.durations import ACCEPTED_EXAMPLE
 from timetracking.services import EntryError, EntryInvalid
@@ -30,6 +31,7 @@ api = NinjaAPI(
 
 api.add_router("", timetracking_router)
 api.add_router("", clients_router)
+api.add_router("", fieldwork_router)
 
 
 # --- Validation errors -----------------------------------------------------------------------
