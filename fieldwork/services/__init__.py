@@ -1,6 +1,8 @@
 """Writes of field work (seed 002), each in one transaction."""
 
 from .activities import (
+    MAX_CREW,
+    MAX_MINUTES,
     ActivityError,
     ActivityForbidden,
     ActivityInput,
@@ -24,6 +26,8 @@ from .rounding import (
 )
 
 __all__ = [
+    "MAX_CREW",
+    "MAX_MINUTES",
     "EXAMPLE_HEADER",
     "EXAMPLE_ROWS",
     "ActivityError",
