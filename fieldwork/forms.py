@@ -17,9 +17,15 @@ class DateInput(forms.DateInput):
 
 
 class TimeInput(forms.TimeInput):
-    input_type = "time"
+    """Plain text `HH:MM`: typed quickly on any keyboard, whatever the browser's 12/24 h locale."""
 
     def __init__(self, attrs=None):
+        attrs = {
+            "placeholder": "HH:MM",
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            **(attrs or {}),
+        }
         super().__init__(attrs=attrs, format="%H:%M")
 
 
@@ -48,8 +54,12 @@ class ActivityForm(forms.Form):
         help_text="The time entry is theirs.",
     )
     date = forms.DateField(label="Date", widget=DateInput())
-    start_time = forms.TimeField(label="Start", widget=TimeInput())
-    end_time = forms.TimeField(label="End", widget=TimeInput())
+    start_time = forms.TimeField(
+        label="Start", widget=TimeInput(), error_messages={"invalid": "Enter HH:MM, e.g. 08:00."}
+    )
+    end_time = forms.TimeField(
+        label="End", widget=TimeInput(), error_messages={"invalid": "Enter HH:MM, e.g. 16:30."}
+    )
     crew_size = forms.IntegerField(label="Crew size", min_value=1, max_value=MAX_CREW, initial=1)
     break_minutes = _minutes_field("Break (min)")
     non_billable_minutes = _minutes_field("Non-billable (min)")

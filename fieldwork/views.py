@@ -181,7 +181,8 @@ def activity_new(request):
     if request.method == "POST":
         form, formset = _forms(request)
         return _save(request, form, formset)
-    form, formset = _forms(request, initial={"date": _day_of(request), "crew_size": 1})
+    own = selectors.lead_choices().filter(user=request.user).first()
+    form, formset = _forms(request, initial={"date": _day_of(request), "crew_size": 1, "lead": own})
     return _dialog(request, form, formset)
 
 

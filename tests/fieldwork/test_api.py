@@ -201,3 +201,14 @@ def test_allocation_endpoints_return_the_days_activities(firm, api):
     assert sum(row["billable_minutes"] for row in breaks) == 120 + 240 + 90 - 15 * 2
     bad = api.post("/work-activities/allocate-travel", {"date": "yesterday"})
     assert bad.status_code == 400 and "date" in bad.json()["errors"]
+
+
+@pytest.mark.parametrize("rows", [1, 15])
+def test_list_query_count_is_constant(
+    firm, api, make_activity, django_assert_max_num_queries, rows
+):
+    for _ in range(rows):
+        make_activity(adjustments=[("Andrea", 10)])
+    with django_assert_max_num_queries(8):
+        response = api.get("/work-activities", {"date": "2026-03-02"})
+    assert response.json()["count"] == rows
