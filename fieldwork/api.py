@@ -79,6 +79,12 @@ CrewSize = Annotated[int, BeforeValidator(_crew)]
 Clock = Annotated[dt.time, BeforeValidator(_clock)]
 
 
+def _person(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Name the person of the adjustment, e.g. Andrea")
+    return value.strip()
+
+
 def _adjustment_text(value: str) -> str:
     parse_adjustment(value)  # ValueError carries the accepted format
     return value.strip()
@@ -87,7 +93,7 @@ def _adjustment_text(value: str) -> str:
 class AdjustmentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    person: Text = Field(min_length=1, max_length=100, examples=["Andrea"])
+    person: Annotated[Text, AfterValidator(_person)] = Field(max_length=100, examples=["Andrea"])
     adjustment: Annotated[str, AfterValidator(_adjustment_text)] = Field(
         description="Signed H:MM", examples=["2:25", "-0:30"]
     )
@@ -248,8 +254,6 @@ def _apply(user, data: ActivityInput, payload: ActivityIn | ActivityPatch) -> Ac
         ]
     if errors:
         raise ApiInputError(errors)
-    if data.task is None or data.lead is None:
-        return data
     for name, message in activity_errors(data).items():
         errors[name] = [message]
     if errors:

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from clients.models import FirmSettings
 from fieldwork.services import ActivityInput, AdjustmentInput, create_activity
 
 DAY = datetime.date(2026, 3, 2)
@@ -49,7 +50,6 @@ def make_activity(firm):
 @pytest.fixture
 def rounding(firm):
     """rounding("up") sets the firm's field rounding."""
-    from clients.models import FirmSettings
 
     def set_to(method: str):
         settings_row = FirmSettings.objects.first() or FirmSettings()

@@ -212,3 +212,11 @@ def test_list_query_count_is_constant(
     with django_assert_max_num_queries(8):
         response = api.get("/work-activities", {"date": "2026-03-02"})
     assert response.json()["count"] == rows
+
+
+def test_an_adjustment_without_a_person_is_400_with_an_example(firm, api):
+    response = api.post(
+        "/work-activities", body(firm, adjustments=[{"person": " ", "adjustment": "1:00"}])
+    )
+    assert response.status_code == 400
+    assert "e.g. Andrea" in response.json()["errors"]["adjustments"][0]

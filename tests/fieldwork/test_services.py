@@ -341,3 +341,16 @@ def test_csv_tasks_follow_visibility_of_the_importer(firm):
     content = (HEADER + "2026-03-02,ACME-WEB,Checkout bug,staff,08:00,09:00,1,,,,,,\n").encode()
     with pytest.raises(CsvImportError, match="Line 2, task"):
         import_csv(content, user=firm.outsider)
+
+
+def test_a_billable_override_on_the_entry_survives_activity_changes(firm, make_activity):
+    from timetracking.services import EntryChanges, update_entry
+
+    activity = make_activity()
+    update_entry(activity.time_entry, EntryChanges(billable=False), by=firm.manager)
+    data = input_of(activity)
+    data.crew_size = 2
+    activity = update_activity(activity, data, by=firm.staff)
+    entry = activity.time_entry
+    assert activity.billable_minutes == 960
+    assert (entry.billable, entry.billable_override, entry.billable_minutes) == (False, True, 0)
