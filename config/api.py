@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from clients.api import router as clients_router
 from clients.api_auth import api_auth
 from core.api import AUTH_HINT, ApiInputError
+from fieldwork.api import router as fieldwork_router
 from timetracking.api import router as timetracking_router
 from timetracking.durations import ACCEPTED_EXAMPLE
 from timetracking.services import EntryError, EntryInvalid
@@ -31,6 +32,7 @@ api = NinjaAPI(
 
 api.add_router("", timetracking_router)
 api.add_router("", clients_router)
+api.add_router("", fieldwork_router)
 
 
 # --- Validation errors -----------------------------------------------------------------------

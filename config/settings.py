@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "clients",
     "timetracking",
     "sync",
+    "fieldwork",
     "billing",
     "portal",
 ]
