@@ -10,8 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
-from tests.factories import PurchaseFactory, RateFactory
-from tests.timetracking.views_support import log
+from tests.factories import PurchaseFactory, RateFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +47,27 @@ def busy_firm(firm):
     long_text = "Reproduced the checkout failure with a very long card holder name " * 2
     for days_ago in range(6):
         on = today - datetime.timedelta(days=days_ago)
-        log(firm.manager_member, firm.acme_task, 95, on=on, description=long_text)
-        log(firm.manager_member, firm.internal_task, 30, on=on, description="Stand-up")
-    log(firm.manager_member, firm.globex_task, 120, on=today, description="Patched the servers")
+        TimeEntryFactory(
+            member=firm.manager_member,
+            task=firm.acme_task,
+            duration_minutes=95,
+            on_date=on,
+            description=long_text,
+        )
+        TimeEntryFactory(
+            member=firm.manager_member,
+            task=firm.internal_task,
+            duration_minutes=30,
+            on_date=on,
+            description="Stand-up",
+        )
+    TimeEntryFactory(
+        member=firm.manager_member,
+        task=firm.globex_task,
+        duration_minutes=120,
+        on_date=today,
+        description="Patched the servers",
+    )
     return firm
 
 
