@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from billing.api import router as billing_router
 from clients.api import router as clients_router
 from clients.api_utils import AUTH_HINT, ApiInputError, api_auth
 from timetracking.api import router as timetracking_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
 
 api.add_router("", timetracking_router)
 api.add_router("", clients_router)
+api.add_router("", billing_router)
 
 
 # --- Validation errors -----------------------------------------------------------------------
