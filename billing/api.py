@@ -6,7 +6,7 @@ naming the field, an illegal transition → 409."""
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
@@ -172,7 +172,7 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn):
         )
     except InvoiceError as error:
         raise _refusal(error) from error
-    return 201, invoice_json(invoice, with_lines=True)
+    return Status(201, invoice_json(invoice, with_lines=True))
 
 
 @router.get("/invoices/{invoice_id}", response={200: InvoiceOut, **READ_ERRORS}, auth=READER)
@@ -189,7 +189,7 @@ def delete_invoice(request: HttpRequest, invoice_id: Id):
         delete_draft(invoice.pk, by=api_user(request))
     except InvoiceError as error:
         raise _refusal(error) from error
-    return 204, None
+    return Status(204, None)
 
 
 def _transition_endpoint(action: str, summary: str):

@@ -245,7 +245,15 @@ def aggregate(
 
 
 def _ordered(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
-    return sorted(entries, key=lambda e: (e.day, e.local_start or datetime.min, e.entry_id))
+    return sorted(
+        entries,
+        key=lambda e: (
+            e.day,
+            e.local_start is not None,
+            e.local_start.timestamp() if e.local_start else 0,
+            e.entry_id,
+        ),
+    )
 
 
 def time_and_materials_lines(entries: Sequence[EntryFacts], plan: PlanRules) -> list[Line]:

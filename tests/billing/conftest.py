@@ -14,7 +14,9 @@ from timetracking.services import create_entry
 def log(firm):
     """log(minutes, task=…, member=…, on=date, start=time) → an entry created by the service."""
 
-    def make(minutes=60, *, task=None, member=None, on=datetime.date(2026, 3, 2), start=None, **extra):
+    def make(
+        minutes=60, *, task=None, member=None, on=datetime.date(2026, 3, 2), start=None, **extra
+    ):
         return create_entry(
             task=task or firm.acme_task,
             member=member or firm.staff_member,

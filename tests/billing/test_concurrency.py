@@ -63,7 +63,8 @@ def test_concurrent_generations_bill_an_entry_once(firm):
     ]
     ids = [entry.pk for entry in entries]
     results = run_together(
-        4, lambda i: generate_draft(client_id=firm.acme.pk, date_from=DAY, date_to=DAY, entry_ids=ids)
+        4,
+        lambda i: generate_draft(client_id=firm.acme.pk, date_from=DAY, date_to=DAY, entry_ids=ids),
     )
     made = [r for r in results if isinstance(r, Invoice)]
     refused = [r for r in results if isinstance(r, InvoiceError)]

@@ -21,7 +21,7 @@ from clients.models import FirmSettings
 from sync.mapping import remove_worklog
 from tests.api.conftest import ApiClient
 from timetracking.models import AdjustmentStatus, BillingAdjustment, TimeEntry
-from timetracking.services import update_entry, EntryChanges
+from timetracking.services import EntryChanges, update_entry
 
 MARCH = (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
 

@@ -46,7 +46,14 @@ def test_time_and_materials_invoice(firm, log, jira_task, berlin_acme):
     invoice = draft(firm)
     assert lines_of(invoice) == [
         # 80 min × 100 × 1.5 / 60 = 200.00
-        ("incident_critical", "p1_p3_off_hours", 80, Decimal("100.00"), Decimal("1.50"), Decimal("200.00")),
+        (
+            "incident_critical",
+            "p1_p3_off_hours",
+            80,
+            Decimal("100.00"),
+            Decimal("1.50"),
+            Decimal("200.00"),
+        ),
         ("incident", "p1_p3", 90, Decimal("100.00"), Decimal("1.00"), Decimal("150.00")),
         ("meeting", "standard", 30, Decimal("100.00"), Decimal("1.00"), Decimal("50.00")),
         ("task", "standard", 45, Decimal("100.00"), Decimal("1.00"), Decimal("75.00")),
@@ -67,8 +74,13 @@ def test_hour_bank_period_statement(firm, log, plan):
     firm.acme.save()
     plan.overage_rate = Decimal("150.00")
     plan.save()
-    PurchaseFactory(client=firm.acme, date=datetime.date(2026, 3, 1), hours=Decimal("2"),
-                    price=Decimal("200.00"), note="Starter")
+    PurchaseFactory(
+        client=firm.acme,
+        date=datetime.date(2026, 3, 1),
+        hours=Decimal("2"),
+        price=Decimal("200.00"),
+        note="Starter",
+    )
     log(90, on=datetime.date(2026, 3, 2))
     log(60, on=datetime.date(2026, 3, 3))
     invoice = draft(firm)

@@ -215,9 +215,7 @@ def test_amount_rounds_half_up_once_per_line():
 
 
 def test_totals_tax_half_up():
-    lines = rules.time_and_materials_lines(
-        [facts(minutes=61, rate=Decimal("99.99"))], plan_rules()
-    )
+    lines = rules.time_and_materials_lines([facts(minutes=61, rate=Decimal("99.99"))], plan_rules())
     totals = rules.totals(lines, Decimal("0.15"))
     assert totals.subtotal == Decimal("101.66")  # 61 × 99.99 / 60 = 101.6565
     assert totals.tax == Decimal("15.25")  # 15.249 → 15.25
