@@ -61,10 +61,6 @@ class Invoice(models.Model):
                 condition=Q(status="draft") | Q(number__isnull=False),
                 name="invoice_number_after_draft",
             ),
-            models.CheckConstraint(
-                condition=Q(status="draft") | Q(issue_date__isnull=False),
-                name="invoice_issue_date_after_draft",
-            ),
         ]
 
     def __str__(self):

@@ -161,11 +161,15 @@ def generate(request):
     return render(request, template, context)
 
 
-@finance_view
+@login_required
 @require_GET
 def client_invoices(request, client_id: int):
-    """The client page's invoices card (an htmx fragment)."""
+    """The client page's invoices card (an htmx fragment). The client page is for all staff;
+    invoices are for finance, so other staff get an empty answer (htmx swaps nothing)."""
+    require_staff(request.user)
     client = get_client_for_user(request.user, client_id)
+    if not has_role(request.user, "finance"):
+        return HttpResponse(status=204)
     return render(
         request,
         "billing/client_invoices_card.html",
