@@ -11,7 +11,7 @@ from clients.roles import client_id_of, has_role, is_client_user
 from clients.selectors import visible_clients
 from timetracking.models import TimeEntry
 
-from ..models import LOCKING_STATUSES, Invoice, InvoiceEntry, InvoiceStatus, LineCategory
+from ..models import LOCKING_STATUSES, Invoice, InvoiceStatus
 from ..rules import ENTRY_CATEGORIES, MINUTE_SPLIT_CATEGORIES
 
 
@@ -146,14 +146,3 @@ def client_invoices_card(client, *, limit: int = 10) -> InvoicesCard:
         currency=client.currency,
         pending_adjustments=pending_adjustments(client.pk).count(),
     )
-
-
-def live_link_exists(entry_ids) -> list[int]:
-    return list(
-        InvoiceEntry.objects.filter(entry_id__in=list(entry_ids), live=True).values_list(
-            "entry_id", flat=True
-        )
-    )
-
-
-__all__ = ["LineCategory"]
