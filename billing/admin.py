@@ -4,7 +4,9 @@ belong to billing's services, so the admin shows them read-only and never create
 
 from django.contrib import admin
 
-from .models import Invoice
+from core.admin import ReadOnlyAdmin
+
+from .models import Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence, InvoiceTransition
 
 
 @admin.register(Invoice)
@@ -56,3 +58,33 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Deleting a draft releases its entries: billing's services do that, not a raw delete.
         return False
+
+
+# Lines, entry links, numbers and transitions are written only by billing's services.
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnlyAdmin):
+    list_display = ("invoice", "position", "category", "rate_tier", "description", "amount")
+    list_filter = ("category", "rate_tier")
+    list_select_related = ("invoice",)
+    search_fields = ("invoice__number", "description", "jira_issue_key")
+
+
+@admin.register(InvoiceEntry)
+class InvoiceEntryAdmin(ReadOnlyAdmin):
+    list_display = ("invoice", "entry", "live")
+    list_filter = ("live",)
+    list_select_related = ("invoice", "entry")
+
+
+@admin.register(InvoiceSequence)
+class InvoiceSequenceAdmin(ReadOnlyAdmin):
+    list_display = ("prefix", "year", "last_number")
+
+
+@admin.register(InvoiceTransition)
+class InvoiceTransitionAdmin(ReadOnlyAdmin):
+    list_display = ("invoice", "from_status", "to_status", "by", "at")
+    list_filter = ("to_status",)
+    list_select_related = ("invoice", "by")

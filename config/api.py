@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from billing.api import router as billing_router
 from clients.api import router as clients_router
 from clients.api_auth import api_auth
 from core.api import AUTH_HINT, ApiInputError
@@ -33,6 +34,7 @@ api = NinjaAPI(
 api.add_router("", timetracking_router)
 api.add_router("", clients_router)
 api.add_router("", fieldwork_router)
+api.add_router("", billing_router)
 
 
 # --- Validation errors -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/", portal_views.portal_home, name="portal"),
     path("sync/", include("sync.urls")),
     path("field/", include("fieldwork.urls")),
+    path("billing/", include("billing.urls")),
     path("webhooks/jira", sync_views.jira_webhook, name="jira-webhook"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -11,6 +11,7 @@ from .access import (
     member_for_user,
     member_to_log_for,
 )
+from .adjustments import pending_adjustments
 from .billing_rules import (
     BillingRuleChanges,
     billing_rule_changes,
@@ -74,6 +75,7 @@ from .projects import (
 from .timesheet import Timesheet, TimesheetCell, TimesheetRow, task_ids_logged, timesheet
 
 __all__ = [
+    "pending_adjustments",
     "client_balance",
     "BillingRuleChanges",
     "billing_rule_changes",

@@ -17,10 +17,13 @@ from .entries import (
 from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
 from .history import entry_data, record_change
 from .invoices import (
+    attach_adjustments_to_invoice,
     attach_entries_to_invoice,
     record_adjustment,
+    release_invoice_adjustments,
     release_invoice_entries,
     set_invoice_lock,
+    settle_invoice_adjustments,
 )
 from .members import ensure_member, placeholder_member
 from .timer import TimerError, discard_timer, start_timer, stop_timer
@@ -47,6 +50,9 @@ __all__ = [
     "attach_entries_to_invoice",
     "set_invoice_lock",
     "release_invoice_entries",
+    "attach_adjustments_to_invoice",
+    "settle_invoice_adjustments",
+    "release_invoice_adjustments",
     "ensure_member",
     "placeholder_member",
     "TimerError",

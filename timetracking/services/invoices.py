@@ -4,7 +4,7 @@ from django.db import transaction
 
 from core.units import minutes_value
 
-from ..models import BillingAdjustment, TimeEntry
+from ..models import AdjustmentStatus, BillingAdjustment, TimeEntry
 from .entries import lock_client
 
 
@@ -41,3 +41,32 @@ def set_invoice_lock(invoice_id: int, locked: bool) -> int:
 @transaction.atomic
 def release_invoice_entries(invoice_id: int) -> int:
     return TimeEntry.objects.filter(invoice_id=invoice_id).update(invoice=None, locked=False)
+
+
+# --- Pending billing adjustments carried by an invoice (PRODUCT §3.6) ---------------------
+
+
+@transaction.atomic
+def attach_adjustments_to_invoice(adjustment_ids, invoice_id: int) -> int:
+    """Put pending adjustments on a draft; only those still free are taken."""
+    return (
+        BillingAdjustment.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(adjustment_ids), status=AdjustmentStatus.PENDING, invoice__isnull=True)
+        .update(invoice_id=invoice_id)
+    )
+
+
+@transaction.atomic
+def settle_invoice_adjustments(invoice_id: int) -> int:
+    """The invoice was approved: its adjustments are invoiced."""
+    return BillingAdjustment.objects.filter(invoice_id=invoice_id).update(
+        status=AdjustmentStatus.INVOICED
+    )
+
+
+@transaction.atomic
+def release_invoice_adjustments(invoice_id: int) -> int:
+    """The draft was deleted or the invoice voided: its adjustments are pending again."""
+    return BillingAdjustment.objects.filter(invoice_id=invoice_id).update(
+        invoice=None, status=AdjustmentStatus.PENDING
+    )
