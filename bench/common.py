@@ -69,7 +69,9 @@ def child_env(database: str, **extra: str) -> dict:
     return env
 
 
-def run_child(args: list[str], env: dict, timeout: float) -> tuple[subprocess.CompletedProcess, float]:
+def run_child(
+    args: list[str], env: dict, timeout: float
+) -> tuple[subprocess.CompletedProcess, float]:
     """Run a child to its end; returns it and its wall seconds. Raises TimeoutExpired."""
     started = time.perf_counter()
     completed = subprocess.run(

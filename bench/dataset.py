@@ -364,7 +364,11 @@ def check_sample(sample_size: int = 50) -> None:
             (name, got, want)
             for name, got, want in [
                 ("billable_minutes", entry.billable_minutes, expected),
-                ("billing_rate", (entry.billing_rate, entry.billing_currency), (billing.rate, billing.currency)),
+                (
+                    "billing_rate",
+                    (entry.billing_rate, entry.billing_currency),
+                    (billing.rate, billing.currency),
+                ),
                 ("cost_rate", (entry.cost_rate, entry.cost_currency), (cost.rate, cost.currency)),
                 ("history", history.minutes_delta, entry.billable_minutes),
             ]
@@ -428,7 +432,9 @@ def command_facts() -> dict:
         "biggest_client_entries": biggest.entries,
         "project_id": project.pk,
         "project_entries": project.entries,
-        "session_cookie": {settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value},
+        "session_cookie": {
+            settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value
+        },
         "api_token": token,
     }
 

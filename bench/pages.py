@@ -93,7 +93,9 @@ class Gunicorn:
             except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"gunicorn not ready in {timeout} s:\n{self.log_path.read_text()[-3000:]}")
+        raise RuntimeError(
+            f"gunicorn not ready in {timeout} s:\n{self.log_path.read_text()[-3000:]}"
+        )
 
     def get(self, path: str, headers: dict, timeout: float = 300) -> tuple[int, float, bytes]:
         """One GET on a new connection: status, milliseconds until the whole body, body."""
@@ -190,7 +192,9 @@ def _count_in_process(facts: dict) -> dict:
         if page.kind == "api":
             headers = {"Authorization": f"Bearer {facts['api_token']}"}
         path = page.path.format(**facts)
-        browser.get(path, headers=headers)  # once first: per-process caches are not per-request work
+        browser.get(
+            path, headers=headers
+        )  # once first: per-process caches are not per-request work
         with CaptureQueriesContext(connection) as queries:
             response = browser.get(path, headers=headers)
         counts[page.name] = (

@@ -161,8 +161,15 @@ def _setup_in_process() -> dict:
 
     from django.contrib.auth import get_user_model
 
-    from clients.models import BillingMode, BillingPlan, Client, HourPurchase, Project, Role
-    from clients.models import UserProfile
+    from clients.models import (
+        BillingMode,
+        BillingPlan,
+        Client,
+        HourPurchase,
+        Project,
+        Role,
+        UserProfile,
+    )
     from clients.services import create_api_token
     from timetracking.models import Member, RateCard
 
