@@ -6,8 +6,8 @@ Environment:
   full-scale database; `_small`, `_empty`, `_sync`, `_sync2x` and `_tempo` are derived from it;
 - BENCH_SCALE=small: only the 1% dataset (what tests/bench runs); default full runs both scales,
   so the full/small ratios come from one run;
-- BENCH_REDIS_URL (default redis://127.0.0.1:6379/9): the webhook step's broker; the run flushes
-  that database number;
+- BENCH_REDIS_URL (default redis://127.0.0.1:6379/9): the webhook step's broker; the run empties
+  its default `celery` queue;
 - BENCH_REPEAT (requests per page, default 50), BENCH_SYNC_WORKLOGS, BENCH_TEMPO_WORKLOGS,
   BENCH_WEBHOOKS, BENCH_SYNC_TIMEOUT (seconds per sync command, default 900): smaller runs.
 The processes it starts (gunicorn, Celery, sync commands) run with DEBUG off and HTTPS=false."""
