@@ -46,6 +46,8 @@ def fake_with_worklogs(count: int, *, days: int) -> FakeJira:
             display_name=f"Member {index % MEMBERS:03d}",
             started=jira_timestamp(started_ms),
             comment=f"bench worklog {index}",
+            # Distinct update times: the feed pages by time (1,000 sharing one cannot be paged).
+            updated_ms=START_MS + index * 10,
         )
     fake.tick(120)  # the feeds leave out the last minute
     return fake
