@@ -41,9 +41,10 @@ test:
 serve: install
 	bash scripts/serve.sh
 
+# BENCH_SCALE=small: the 1% dataset only (under a minute once built); see bench/run.py.
 bench: install
-	bash scripts/test_services.sh postgres
-	DEBUG=true DATABASE_URL=$(BENCH_DATABASE_URL) $(PYTHON) bench/run.py
+	bash scripts/test_services.sh postgres redis
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PYTHON) bench/run.py
 
 lint: install
 	$(VENV)/bin/ruff check .

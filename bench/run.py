@@ -1,209 +1,168 @@
-"""`make bench`: time key pages on a seeded dataset and write bench/results.json (INTERFACES §5).
+"""`make bench`: build or reuse the benchmark databases, run every benchmark, write
+bench/results.json (INTERFACES §5) and print a short table.
 
-What it measures, honestly:
-- a throwaway test database (test_<name of DATABASE_URL's database>) is created, migrated,
-  seeded with `seed_demo` plus `--extra-entries` entries through `create_entry`, and dropped;
-- each page is fetched with Django's test client (no network, no browser; the full middleware
-  stack and templates), logged in as the demo staff member `alice`;
-- `page_ms_p95:<path>` is the 95th percentile of `--repeat` timed requests after a warm-up,
-  with DEBUG off so no query log slows them; `queries:<path>` is one request's SQL count.
-A page that does not answer 200 gets `value: null` and its status, never a made-up number.
+Environment:
+- BENCH_DATABASE_URL (default postgres://postgres:postgres@127.0.0.1:5432/hourbank_bench): the
+  full-scale database; `_small`, `_empty`, `_sync`, `_sync2x` and `_tempo` are derived from it;
+- BENCH_SCALE=small: only the 1% dataset (what tests/bench runs); default full runs both scales,
+  so the full/small ratios come from one run;
+- BENCH_REDIS_URL (default redis://127.0.0.1:6379/9): the webhook step's broker; the run empties
+  its default `celery` queue;
+- BENCH_REPEAT (requests per page, default 50), BENCH_SYNC_WORKLOGS, BENCH_TEMPO_WORKLOGS,
+  BENCH_WEBHOOKS, BENCH_SYNC_TIMEOUT (seconds per sync command, default 900): smaller runs.
+The processes it starts (gunicorn, Celery, sync commands) run with DEBUG off and HTTPS=false."""
 
-Usage: DEBUG=true DATABASE_URL=postgres://… .venv/bin/python bench/run.py [--repeat 50]
-"""
+from __future__ import annotations
 
-import argparse
-import io
 import json
 import os
-import platform
-import random
-import statistics
-import subprocess
 import sys
+import tempfile
 import time
-from datetime import date, timedelta
+import traceback
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client as HttpClient  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext,
-    setup_databases,
-    setup_test_environment,
-    teardown_databases,
-    teardown_test_environment,
+from bench import dataset, export, pages, report, sync, webhook  # noqa: E402
+from bench.common import (  # noqa: E402
+    DEFAULT_BENCH_DATABASE_URL,
+    REPO_ROOT,
+    SCALE_FACTORS,
+    database_url,
 )
 
-KEY_PAGES = ["/my-work/", "/clients/"]
-BENCH_USER = "alice"
+SYNC_WORKLOGS_FULL = 100_000
+TEMPO_WORKLOGS_FULL = 30_000
+WEBHOOKS = 50
+SYNC_BASELINE_PER_S = 80  # issue 13: sync_jira first import, 20k-100k worklogs
+SYNC_BASELINE_RSS_MB = 118
+SYNC_RSS_TARGET_MB = 300
+SYNC_RSS_FLATNESS_TARGET = 1.2  # peak RSS at 2× worklogs ÷ peak RSS at 1×
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest sample with at least `fraction` of samples ≤ it."""
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * fraction // 1))
-    return ordered[int(rank) - 1]
+def _int_env(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
 
 
-def add_entries(count: int) -> int:
-    """Spread `count` extra entries over the demo members' tasks across the last 90 days."""
-    from clients.models import Task
-    from timetracking.models import Exclusion, Member
-    from timetracking.services import create_entry
-
-    rng = random.Random(7)
-    members = list(Member.objects.filter(is_placeholder=False, exclusion=Exclusion.NONE))
-    tasks = list(
-        Task.objects.select_related("project__client").filter(project__client__is_active=True)
-    )
-    if not members or not tasks:
-        return 0
-    today = date.today()
-    for _ in range(count):
-        create_entry(
-            task=rng.choice(tasks),
-            member=rng.choice(members),
-            on_date=today - timedelta(days=rng.randrange(90)),
-            duration_minutes=rng.choice([15, 30, 45, 60, 90, 120, 240]),
-            description="bench entry",
+def sync_figures(base_url: str, scale: str, timeout: float) -> dict:
+    factor = SCALE_FACTORS[scale]
+    count = _int_env("BENCH_SYNC_WORKLOGS", round(SYNC_WORKLOGS_FULL * factor))
+    tempo_count = _int_env("BENCH_TEMPO_WORKLOGS", round(TEMPO_WORKLOGS_FULL * factor))
+    results = {}
+    _, first, rerun = sync.jira_import(dataset.fresh_database(base_url, "_sync"), count, timeout)
+    results["sync_worklogs_per_s"] = sync.rate_figure(first, count, 2000, SYNC_BASELINE_PER_S)
+    results["sync_rerun_worklogs_per_s"] = sync.rate_figure(rerun, count, 10000, None)
+    _, double, _ = sync.jira_import(dataset.fresh_database(base_url, "_sync2x"), 2 * count, timeout)
+    rss = {"unit": "MB", "target": SYNC_RSS_TARGET_MB, "baseline": SYNC_BASELINE_RSS_MB}
+    for name, outcome, worklogs in [("sync_peak_rss_mb", first, count),
+                                    ("sync_peak_rss_mb_2x", double, 2 * count)]:  # fmt: skip
+        if outcome["timed_out"]:
+            results[name] = {**rss, "value": None, "met": None,
+                             "reason": f"the {worklogs}-worklog import did not finish in {timeout} s"}  # fmt: skip
+        else:
+            value = outcome["peak_rss_mb"]
+            results[name] = {
+                **rss,
+                "value": value,
+                "met": value <= SYNC_RSS_TARGET_MB,
+                "worklogs": worklogs,
+            }
+    if results["sync_peak_rss_mb"]["value"] and results["sync_peak_rss_mb_2x"]["value"]:
+        ratio = round(
+            results["sync_peak_rss_mb_2x"]["value"] / results["sync_peak_rss_mb"]["value"], 2
         )
-    return count
-
-
-def measure_page(http: HttpClient, path: str, repeat: int) -> dict:
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        response = http.get(path)
-    if response.status_code != 200:
-        return {"page_ms_p95": {"value": None, "unit": "ms", "status": response.status_code}}
-    query_count = len(queries.captured_queries)
-    for _ in range(3):  # warm-up: template loading, connection, caches
-        http.get(path)
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        http.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-    return {
-        "page_ms_p95": {
-            "value": round(percentile(samples, 0.95), 2),
-            "unit": "ms",
-            "p50": round(statistics.median(samples), 2),
-            "max": round(max(samples), 2),
-            "samples": repeat,
-        },
-        "queries": {"value": query_count, "unit": "queries"},
-    }
-
-
-def database_version() -> str:
-    if connection.vendor == "postgresql":
-        version = connection.pg_version
-        return f"postgresql {version // 10000}.{version % 10000}"
-    if connection.vendor == "sqlite":
-        return f"sqlite {connection.Database.sqlite_version}"
-    return connection.vendor
-
-
-def machine_info() -> dict:
-    cpu_model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = None
-    try:
-        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-        memory_gib = round(pages * page_size / 2**30, 1)
-    except (ValueError, OSError):
-        pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu_model,
-        "cpus": os.cpu_count(),
-        "memory_gib": memory_gib,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "database": database_version(),
-        "commit": commit,
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+        results["sync_peak_rss_ratio_2x"] = {
+            "value": ratio, "unit": "×", "target": SYNC_RSS_FLATNESS_TARGET, "baseline": round(118 / 106, 2),
+            "met": ratio <= SYNC_RSS_FLATNESS_TARGET,
+        }  # fmt: skip
+    else:
+        results["sync_peak_rss_ratio_2x"] = {
+            "value": None, "unit": "×", "target": SYNC_RSS_FLATNESS_TARGET, "baseline": None, "met": None,
+            "reason": "an import did not finish, so there is no pair of peaks to compare",
+        }  # fmt: skip
+    _, again = sync.tempo_reconcile(
+        dataset.fresh_database(base_url, "_tempo"), tempo_count, timeout
+    )
+    results["tempo_reconcile_worklogs_per_s"] = sync.rate_figure(again, tempo_count, 10000, None)
+    return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--repeat", type=int, default=50, help="timed requests per page (default 50)"
-    )
-    parser.add_argument(
-        "--extra-entries",
-        type=int,
-        default=2000,
-        help="entries added to seed_demo's (default 2000)",
-    )
-    parser.add_argument("--output", type=Path, default=REPO_ROOT / "bench" / "results.json")
-    args = parser.parse_args()
+    base_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_BENCH_DATABASE_URL
+    scale = os.environ.get("BENCH_SCALE") or "full"
+    if scale not in SCALE_FACTORS:
+        raise SystemExit(f"BENCH_SCALE must be one of {sorted(SCALE_FACTORS)}, e.g. small")
+    output = Path(os.environ.get("BENCH_OUTPUT") or REPO_ROOT / "bench" / "results.json")
+    broker = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/9"
+    repeat = _int_env("BENCH_REPEAT", 50)
+    timeout = float(os.environ.get("BENCH_SYNC_TIMEOUT") or 900)
+    log_dir = Path(tempfile.mkdtemp(prefix="hourbank-bench-"))
+    machine, datasets, results = report.machine_info(), {}, {}
 
-    setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False)
-    # Production runs with DEBUG off: no SQL log kept per query while seeding or timing.
-    settings.DEBUG = False
-    try:
+    def step(name: str, work) -> None:
+        """One benchmark step: its figures, or the error that stopped it, then results.json."""
         started = time.perf_counter()
-        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
-        add_entries(args.extra_entries)
-        seed_seconds = time.perf_counter() - started
+        print(f"[bench] {name} …", file=sys.stderr, flush=True)
+        try:
+            results.update(work())
+        except Exception as error:  # noqa: BLE001 - one broken step must not hide the others
+            traceback.print_exc()
+            results[f"error:{name}"] = {"value": None, "unit": "", "met": False,
+                                        "reason": f"{error.__class__.__name__}: {str(error)[:500]}"}  # fmt: skip
+        print(
+            f"[bench] {name} done in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        report.write(output, machine, datasets, results)
 
-        from clients.models import Client
-        from timetracking.models import TimeEntry
+    scales = ["small"] if scale == "small" else ["small", "full"]
+    measured: dict[str, dict] = {}
+    servers: dict[str, pages.Gunicorn] = {}
+    facts: dict[str, dict] = {}
+    try:
+        for each in scales:
+            url = base_url if each == "full" else database_url(base_url, "_small")
 
-        dataset = {
-            "clients": Client.objects.count(),
-            "entries": TimeEntry.objects.count(),
-            "seed_seconds": round(seed_seconds, 1),
-        }
-        # A page that raises is reported as its 500, not as a crash of the whole benchmark.
-        http = HttpClient(raise_request_exception=False)
-        http.force_login(get_user_model().objects.get(username=BENCH_USER))
-        results = {}
-        for path in KEY_PAGES:
-            for name, figure in measure_page(http, path, args.repeat).items():
-                results[f"{name}:{path}"] = figure
-        report = {"machine": machine_info(), "dataset": dataset, "results": results}
+            def build(each=each, url=url):
+                datasets[each] = {
+                    "database": url.rsplit("/", 1)[-1],
+                    **dataset.ensure_dataset(base_url, each, url),
+                }
+                facts[each] = dataset.facts(url)
+                datasets[each].update(
+                    {k: v for k, v in facts[each].items() if k.endswith(("_id", "_entries"))}
+                )
+                measured[each] = {"queries": pages.count_queries(url, facts[each])}
+                servers[each] = pages.Gunicorn(url, log_dir / f"gunicorn-{each}.log")
+                measured[each]["timings"] = pages.time_pages(servers[each], facts[each], repeat)
+                return {}
+
+            step(f"dataset and pages ({each})", build)
+        step("page figures", lambda: report.page_figures(measured))
+        top = scales[-1]
+        exports = [p for p in pages.KEY_PAGES if p.kind == "export"]
+        step(
+            "exports", lambda: export.export_figures(servers.get(top), facts.get(top, {}), exports)
+        )
     finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
+        for server in servers.values():
+            server.stop()
 
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    print(
-        f"wrote {args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output}"
-    )
+    def webhooks():
+        setup = sync.setup_firm(dataset.fresh_database(base_url, "_webhook"))
+        count = _int_env("BENCH_WEBHOOKS", WEBHOOKS)
+        figure = webhook.measure(database_url(base_url, "_webhook"), setup, broker, count, log_dir)
+        return {"webhook_to_balance_ms_p95": figure}
+
+    step("webhook", webhooks)
+    step("sync", lambda: sync_figures(base_url, scale, timeout))
+    results.update(report.not_yet_figures())
+    report.write(output, machine, datasets, results)
+    print(report.table(results))
+    print(f"\nlogs in {log_dir}; wrote {output}")
+    print(json.dumps({"datasets": datasets}, default=str), file=sys.stderr)
     return 0
 
 
