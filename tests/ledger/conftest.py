@@ -12,7 +12,6 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 
-
 @pytest.fixture
 def clock(monkeypatch):
     """clock("2026-03-07T11:30") fixes `timezone.now()` (UTC) for the code under test."""
@@ -47,9 +46,7 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
-            self.received.append(
-                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message)
-            )
+            self.received.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted"
 
 

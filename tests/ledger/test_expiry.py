@@ -18,9 +18,7 @@ from .helpers import block, use
 
 
 def expiry_rows(client):
-    return list(
-        HourPurchase.objects.filter(client=client, kind=LedgerKind.EXPIRY).order_by("id")
-    )
+    return list(HourPurchase.objects.filter(client=client, kind=LedgerKind.EXPIRY).order_by("id"))
 
 
 def run_command() -> dict:

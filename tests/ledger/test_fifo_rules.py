@@ -81,7 +81,9 @@ def test_forecast_warns_for_blocks_that_expire_unused_at_the_current_pace():
     uses = draw_blocks(blocks, 0)
     # 60 min/day from 1 March: 600 by 10 March fill block 1 exactly; 10 more days give block 2
     # 600 minutes as well; nothing is forecast to expire unused.
-    assert forecast_unused_at_expiry(uses, burn_minutes_per_day=Decimal(60), today=D(2026, 3, 1)) == []
+    assert (
+        forecast_unused_at_expiry(uses, burn_minutes_per_day=Decimal(60), today=D(2026, 3, 1)) == []
+    )
     slow = forecast_unused_at_expiry(uses, burn_minutes_per_day=Decimal(30), today=D(2026, 3, 1))
     assert [(f.block.id, f.unused_minutes) for f in slow] == [(1, 300), (2, 300)]
     idle = forecast_unused_at_expiry(uses, burn_minutes_per_day=Decimal(0), today=D(2026, 3, 1))

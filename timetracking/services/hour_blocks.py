@@ -5,6 +5,7 @@ transaction that locks the client row first, so overlapping runs queue up and th
 the first one's rows; the one-to-one `expires_block` makes a second expiry row of a block
 impossible even so."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from ..selectors.hour_blocks import block_usage
 # Timezones run at most 14 hours ahead of UTC: a block can be due in some client's timezone up
 # to a day before it is in UTC.
 TIMEZONE_SLACK = timedelta(days=1)
+logger = logging.getLogger(__name__)
 NOTICE_FLAGS = {30: "notice_30_sent_on", 7: "notice_7_sent_on"}
 
 
@@ -161,8 +163,13 @@ def send_expiry_notices() -> int:
         today = today_in(client.timezone)
         for block in block_usage(client):
             days = notice_due(block, today)
-            if days is not None and _send_notice(client, block, days, today):
-                sent += 1
+            if days is None:
+                continue
+            try:
+                sent += _send_notice(client, block, days, today)
+            except Exception:
+                # The flag was rolled back with the failed send: the next run tries again.
+                logger.exception("Expiry notice for hour block %s not sent", block.id)
     return sent
 
 
