@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Schema
-from ninja.errors import HttpError
+from ninja import Field, Schema, Status
 from pydantic import ConfigDict, StrictFloat, StrictInt
 
 from clients.api_auth import STAFF_AUTH, api_auth, staff_guard
@@ -198,6 +197,4 @@ def add_ledger_row(request: HttpRequest, id: int, payload: LedgerRowIn):
             )
     except PurchaseError as error:
         raise bad_input(_field_of(str(error)), str(error)) from None
-    if row is None:  # pragma: no cover - services raise instead
-        raise HttpError(500, "No row written.")
-    return 201, ledger_row_json(row)
+    return Status(201, ledger_row_json(row))
