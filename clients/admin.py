@@ -48,11 +48,30 @@ class BillingPlanInline(admin.StackedInline):
     extra = 1
 
 
+class LedgerInlineForm(forms.ModelForm):
+    """A new row of the client's ledger: negative hours are a correction, which needs a note
+    and has no price or expiry (PRODUCT §5.4)."""
+
+    def clean(self):
+        data = super().clean()
+        hours = data.get("hours")
+        if hours is not None and hours < 0:
+            if not (data.get("note") or "").strip():
+                self.add_error(
+                    "note", "A correction needs a note saying why, e.g. 'Purchase entered twice'."
+                )
+            for name in ("price", "expires_on"):
+                if data.get(name) is not None:
+                    self.add_error(name, "A correction has no price or expiry date.")
+        return data
+
+
 class HourPurchaseInline(admin.TabularInline):
     """The hour-bank ledger: existing rows are read-only and never deleted; a correction is a
     new (possibly negative) row, saved through `add_purchase` by ClientAdmin.save_formset."""
 
     model = HourPurchase
+    form = LedgerInlineForm
     fields = (
         "date",
         "hours",
@@ -83,7 +102,15 @@ class HourPurchaseInline(admin.TabularInline):
 def save_new_purchases(request, formset) -> None:
     """New ledger rows go through the service (client row lock, who entered it)."""
     for purchase in formset.save(commit=False):
-        if purchase.pk is None:
+        if purchase.pk is None and purchase.hours < 0:
+            add_correction(
+                client=purchase.client,
+                hours=purchase.hours,
+                on_date=purchase.date,
+                note=purchase.note,
+                by=request.user,
+            )
+        elif purchase.pk is None:
             add_purchase(
                 client=purchase.client,
                 hours=purchase.hours,

@@ -169,3 +169,26 @@ def test_admin_adds_corrections_with_a_note_only(firm, as_user):
     }
     assert http.post(url, expiring).status_code == 302
     assert HourPurchase.objects.get(kind="purchase").expires_on.isoformat() == "2027-03-01"
+
+
+def test_client_admin_inline_correction_needs_a_note(firm, as_user):
+    from tests.clients.test_admin import form_data_of
+
+    block(firm.acme, "40", on="2026-01-01")
+    http = as_user(firm.admin)
+    url = reverse("admin:clients_client_change", args=[firm.acme.pk])
+    data = form_data_of(http.get(url))
+    total = int(data["purchases-TOTAL_FORMS"])
+    data.update(
+        {
+            "purchases-TOTAL_FORMS": str(total + 1),
+            f"purchases-{total}-date": "2026-03-01",
+            f"purchases-{total}-hours": "-2.5",
+            f"purchases-{total}-note": "",
+        }
+    )
+    assert http.post(url, data).status_code == 200
+    assert HourPurchase.objects.count() == 1
+    data[f"purchases-{total}-note"] = "Too many hours sold"
+    assert http.post(url, data).status_code == 302
+    assert HourPurchase.objects.get(minutes=-150).kind == LedgerKind.CORRECTION
