@@ -48,12 +48,22 @@ def test_a_manager_adds_a_correction_with_a_note(firm, as_user):
     http = as_user(firm.manager)
     refused = http.post(
         ledger_url(firm.acme),
-        {"kind": "correction", "date": "2026-03-02", "hours": "-2.5", "note": ""},
+        {
+            "ledger-kind": "correction",
+            "ledger-date": "2026-03-02",
+            "ledger-hours": "-2.5",
+            "ledger-note": "",
+        },
     )
     assert refused.status_code == 400 and "needs a note" in refused.content.decode()
     done = http.post(
         ledger_url(firm.acme),
-        {"kind": "correction", "date": "2026-03-02", "hours": "-2.5", "note": "Double entry"},
+        {
+            "ledger-kind": "correction",
+            "ledger-date": "2026-03-02",
+            "ledger-hours": "-2.5",
+            "ledger-note": "Double entry",
+        },
         headers=htmx(),
     )
     assert done.status_code == 200 and "balanceChanged" in done["HX-Trigger"]
@@ -62,12 +72,12 @@ def test_a_manager_adds_a_correction_with_a_note(firm, as_user):
     priced = http.post(
         ledger_url(firm.acme),
         {
-            "kind": "purchase",
-            "date": "2026-03-02",
-            "hours": "40",
-            "price": "4800.00",
-            "expires_on": "2027-03-01",
-            "note": "Annual block",
+            "ledger-kind": "purchase",
+            "ledger-date": "2026-03-02",
+            "ledger-hours": "40",
+            "ledger-price": "4800.00",
+            "ledger-expires_on": "2027-03-01",
+            "ledger-note": "Annual block",
         },
     )
     assert priced.status_code == 302
@@ -75,7 +85,12 @@ def test_a_manager_adds_a_correction_with_a_note(firm, as_user):
 
 
 def test_roles_and_ownership(firm, as_user):
-    data = {"kind": "correction", "date": "2026-03-02", "hours": "1", "note": "x"}
+    data = {
+        "ledger-kind": "correction",
+        "ledger-date": "2026-03-02",
+        "ledger-hours": "1",
+        "ledger-note": "x",
+    }
     assert as_user(firm.staff).post(ledger_url(firm.acme), data).status_code == 403
     assert as_user(firm.acme_user).get(ledger_url(firm.acme)).status_code == 404
     assert as_user(firm.acme_user).get(ledger_url(firm.globex)).status_code == 404

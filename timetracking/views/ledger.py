@@ -21,6 +21,8 @@ from ..selectors.hour_blocks import client_blocks, ledger_rows
 from .staff import staff_view
 
 TEMPLATE = "timetracking/_ledger.html"
+# The client page has the purchase form too: prefixed field ids keep every label unambiguous.
+FORM_PREFIX = "ledger"
 
 
 class LedgerRowForm(forms.Form):
@@ -105,7 +107,8 @@ def _context(request, client, form=None):
     can_add = has_role(request.user, "manager")
     if can_add and form is None:
         form = LedgerRowForm(
-            initial={"kind": LedgerKind.CORRECTION, "date": today_in(client.timezone)}
+            initial={"kind": LedgerKind.CORRECTION, "date": today_in(client.timezone)},
+            prefix=FORM_PREFIX,
         )
     return {
         "client": client,
@@ -127,7 +130,7 @@ def client_ledger(request, client_id: int):
         return render(request, template, _context(request, client))
     if not has_role(request.user, "manager"):
         raise PermissionDenied("Only managers and up add purchases and corrections.")
-    form = LedgerRowForm(request.POST)
+    form = LedgerRowForm(request.POST, prefix=FORM_PREFIX)
     row = form.save(client=client, by=request.user) if form.is_valid() else None
     if row is None:
         # htmx swaps only 2xx answers: the card with its errors; a plain post gets a 400 page.
