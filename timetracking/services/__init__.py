@@ -10,18 +10,25 @@ from .entries import (
     delete_entry,
     delete_refusal,
     link_source_ids,
-    lock_client,
     snapshot_rates,
     update_entry,
 )
-from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
-from .history import entry_data, record_change
+from .errors import (
+    EntryBusy,
+    EntryError,
+    EntryInvalid,
+    EntryLocked,
+    EntryNotFound,
+    EntrySourceConflict,
+)
+from .history import entry_data, move_balance, record_change
 from .invoices import (
     attach_entries_to_invoice,
     record_adjustment,
     release_invoice_entries,
     set_invoice_lock,
 )
+from .locks import lock_client, lock_clients, lock_entry, lock_timesheet_cell
 from .members import ensure_member, placeholder_member
 from .timer import TimerError, discard_timer, start_timer, stop_timer
 from .timesheet import set_timesheet_cell
@@ -31,8 +38,14 @@ __all__ = [
     "EntryInvalid",
     "EntryLocked",
     "EntrySourceConflict",
+    "EntryNotFound",
+    "EntryBusy",
     "entry_data",
+    "move_balance",
     "record_change",
+    "lock_clients",
+    "lock_entry",
+    "lock_timesheet_cell",
     "SOURCE_OWNED_FIELDS",
     "lock_client",
     "snapshot_rates",
