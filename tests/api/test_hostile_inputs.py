@@ -60,7 +60,9 @@ def test_hostile_create_bodies_are_400_naming_the_field(firm, changes, field):
 
 
 def test_a_description_of_10000_characters_is_accepted(firm):
-    response = ApiClient(firm.staff).post("/time-entries", valid_body(firm, description="x" * 10_000))
+    response = ApiClient(firm.staff).post(
+        "/time-entries", valid_body(firm, description="x" * 10_000)
+    )
     assert response.status_code == 201, response.content
     assert len(TimeEntry.objects.get().description) == 10_000
 
@@ -125,7 +127,9 @@ def test_hostile_entry_ids_in_the_path_are_json_4xx(firm, method, entry_id):
     client = ApiClient(firm.staff)
     call = getattr(client, method)
     response = (
-        call(f"/time-entries/{entry_id}", {}) if method == "patch" else call(f"/time-entries/{entry_id}")
+        call(f"/time-entries/{entry_id}", {})
+        if method == "patch"
+        else call(f"/time-entries/{entry_id}")
     )
     assert response.status_code in (400, 404), response.content
     assert response.json()["detail"]
@@ -165,10 +169,28 @@ def test_a_patch_of_an_entry_deleted_meanwhile_is_404(firm):
 
 PAGE_PARAMETERS = [
     ("/my-work/", "day", value)
-    for value in ["9999-12-30", "9999-12-31", "0001-01-01", "0001-01-02", "garbage", "2026-02-30", "%00", "x" * 5000]
+    for value in [
+        "9999-12-30",
+        "9999-12-31",
+        "0001-01-01",
+        "0001-01-02",
+        "garbage",
+        "2026-02-30",
+        "%00",
+        "x" * 5000,
+    ]
 ] + [
     ("/timesheet/", "week", value)
-    for value in ["9999-W52", "9999-W53", "0001-W01", "0000-W01", "2026-W54", "2026-W00", "garbage", "9" * 40]
+    for value in [
+        "9999-W52",
+        "9999-W53",
+        "0001-W01",
+        "0000-W01",
+        "2026-W54",
+        "2026-W00",
+        "garbage",
+        "9" * 40,
+    ]
 ]
 
 

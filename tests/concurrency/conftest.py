@@ -78,15 +78,11 @@ def assert_books_balance() -> None:
             or 0
         )
         adjustments = (
-            BillingAdjustment.objects.filter(client=client).aggregate(total=Sum("minutes"))[
-                "total"
-            ]
+            BillingAdjustment.objects.filter(client=client).aggregate(total=Sum("minutes"))["total"]
             or 0
         )
         history = (
-            EntryChange.objects.filter(client=client).aggregate(total=Sum("minutes_delta"))[
-                "total"
-            ]
+            EntryChange.objects.filter(client=client).aggregate(total=Sum("minutes_delta"))["total"]
             or 0
         )
         assert balance_of(client).consumed_minutes == entries + adjustments, client.code

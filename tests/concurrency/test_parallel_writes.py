@@ -27,7 +27,7 @@ def test_patches_of_one_entry_racing_posts_on_its_task(firm, callers):
                 lambda m=minutes: staff.api("PATCH", f"/time-entries/{entry.pk}", {"duration": m})
             )
             calls.append(
-                lambda i=i: staff.api(
+                lambda i=i, round_number=round_number: staff.api(
                     "POST",
                     "/time-entries",
                     {
@@ -50,19 +50,20 @@ def test_patches_of_one_entry_racing_posts_on_its_task(firm, callers):
         assert_books_balance()
 
     # Every accepted PATCH is in the history: none was silently overwritten unrecorded.
-    assert EntryChange.objects.filter(entry_ref=entry.pk, kind=ChangeKind.UPDATED).count() == patched
+    assert (
+        EntryChange.objects.filter(entry_ref=entry.pk, kind=ChangeKind.UPDATED).count() == patched
+    )
     assert TimeEntry.objects.count() == 1 + posted
 
 
 def test_parallel_deletes_of_one_entry_and_patches_racing_them(firm, callers):
     staff = callers["staff"]
     for _ in range(ROUNDS):
-        entry = TimeEntryFactory(
-            task=firm.acme_task, member=firm.staff_member, duration_minutes=45
-        )
-        calls = [lambda: staff.api("DELETE", f"/time-entries/{entry.pk}") for _ in range(8)]
+        entry = TimeEntryFactory(task=firm.acme_task, member=firm.staff_member, duration_minutes=45)
+        path = f"/time-entries/{entry.pk}"
+        calls = [lambda path=path: staff.api("DELETE", path) for _ in range(8)]
         calls += [
-            lambda m=m: staff.api("PATCH", f"/time-entries/{entry.pk}", {"duration": m})
+            lambda m=m, path=path: staff.api("PATCH", path, {"duration": m})
             for m in (50, 55, 60, 65)
         ]
         responses = in_parallel(calls)
@@ -84,10 +85,11 @@ def test_parallel_posts_to_one_empty_timesheet_cell_make_one_entry(firm, callers
         cell = f"cell-{firm.acme_task.pk}-{day.isoformat()}"
         values = [f"{10 + i}m" for i in range(10)]
         responses = in_parallel(
-            lambda value=value: staff.page_post(
-                "/timesheet/cell/", {"task": firm.acme_task.pk, "date": day.isoformat(), cell: value}
+            lambda data=data: staff.page_post("/timesheet/cell/", data)
+            for data in (
+                {"task": firm.acme_task.pk, "date": day.isoformat(), cell: value}
+                for value in values
             )
-            for value in values
         )
         assert_no_server_errors(responses)
         assert [r.status_code for r in responses] == [200] * len(values)
@@ -102,7 +104,11 @@ def test_parallel_posts_to_one_empty_timesheet_cell_make_one_entry(firm, callers
     # The cell still takes edits (it was never split into two entries).
     response = staff.page_post(
         "/timesheet/cell/",
-        {"task": firm.acme_task.pk, "date": today.isoformat(), f"cell-{firm.acme_task.pk}-{today}": "2h"},
+        {
+            "task": firm.acme_task.pk,
+            "date": today.isoformat(),
+            f"cell-{firm.acme_task.pk}-{today}": "2h",
+        },
     )
     assert response.status_code == 200
     assert TimeEntry.objects.get(member=firm.staff_member, date=today).duration_minutes == 120
