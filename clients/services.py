@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.transactions import atomic_with_retry
+
 from .models import (
     ApiToken,
     Client,
@@ -44,12 +46,12 @@ def parse_purchase_hours(text) -> Decimal:
     return hours
 
 
-@transaction.atomic
+@atomic_with_retry
 def add_purchase(*, client: Client, hours, on_date: date, note: str = "", by=None) -> HourPurchase:
     """Add a row to the hour-bank ledger; a correction is a negative row, never an edit."""
     hours = parse_purchase_hours(hours)
     # Serialize balance-changing writes of one client.
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    Client.objects.select_for_update(of=("self",)).filter(pk=client.pk).values_list("pk").first()
     return HourPurchase.objects.create(
         client=client, date=on_date, hours=hours, note=note, entered_by=by
     )
