@@ -8,13 +8,14 @@ from pydantic import StrictBool, StrictInt
 
 from core.api import MAX_ID, Text, bad_input
 
+from ..services import MAX_DESCRIPTION_LENGTH
+
 router = Router()
 
 # JSON bodies are read strictly: `true` is not the id 1 and "yes" is not a boolean.
 BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 BodyFlag = StrictBool
 # Manual descriptions; synced text is written by the sync, never through these schemas.
-MAX_DESCRIPTION_LENGTH = 10_000
 Description = Annotated[Text, Field(max_length=MAX_DESCRIPTION_LENGTH)]
 
 

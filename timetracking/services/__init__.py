@@ -4,6 +4,7 @@ Every caller (pages, API, sync, field work, import, demo data) goes through thes
 
 from .billing_rules import reapply_billing_rules
 from .entries import (
+    MAX_DESCRIPTION_LENGTH,
     SOURCE_OWNED_FIELDS,
     EntryChanges,
     create_entry,
@@ -47,6 +48,7 @@ __all__ = [
     "lock_entry",
     "lock_timesheet_cell",
     "SOURCE_OWNED_FIELDS",
+    "MAX_DESCRIPTION_LENGTH",
     "lock_client",
     "snapshot_rates",
     "create_entry",
