@@ -116,6 +116,10 @@ class Client(models.Model):
         default=False, help_text="The firm itself: internal and overhead projects"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Running total of Σ entries' billable minutes + Σ billing adjustments, moved in the same
+    # transaction as every such write (timetracking.services.history.move_balance) so balances
+    # never sum a client's whole history; `manage.py check_balances` recomputes and compares.
+    consumed_minutes = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -135,6 +139,17 @@ class Client(models.Model):
 
     def __str__(self):
         return f"{self.code} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        # A client saved from a form or the setup file holds a stale running total: only
+        # `move_balance` writes it (with a SQL increment), so a plain save leaves it out.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname != "consumed_minutes"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Rounding(models.TextChoices):

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.transactions import atomic_with_retry
+
 from .models import (
     ApiToken,
     Client,
@@ -68,10 +70,10 @@ def parse_purchase_price(value) -> Decimal | None:
 
 def lock_client(client: Client) -> None:
     """Serialize the balance-changing writes of one client (PRODUCT: client row first)."""
-    Client.objects.select_for_update(of=("self",)).filter(pk=client.pk).first()
+    Client.objects.select_for_update(of=("self",)).filter(pk=client.pk).values_list("pk").first()
 
 
-@transaction.atomic
+@atomic_with_retry
 def add_purchase(
     *,
     client: Client,

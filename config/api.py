@@ -53,6 +53,7 @@ FIELD_HINTS = {
     "status": "use unbilled, billed, invoiced or non_billable",
     "billable": "use true or false",
     "member": "use a member's username, e.g. alice",
+    "description": "use plain text of at most 10,000 characters, e.g. Fixed the backup job",
 }
 # Fields whose schema errors are replaced by one clear sentence.
 FIELD_MESSAGES = {
@@ -84,6 +85,8 @@ def _message_of(field: str, error: dict) -> str:
         message = "This field is required"
     elif error.get("type") in ("json_invalid", "model_attributes_type", "dict_type"):
         return f"The body must be a JSON object, e.g. {BODY_EXAMPLE}."
+    elif error.get("type") == "extra_forbidden":
+        return f"Unknown field {field!r}; send only the documented fields, e.g. {BODY_EXAMPLE}."
     hint = FIELD_HINTS.get(field)
     return f"{message}; {hint}." if hint else f"{message}."
 

@@ -1,4 +1,8 @@
-"""Hour-bank balance and run-out forecast (PRODUCT §1, §4): SQL sums of stored columns.
+"""Hour-bank balance and run-out forecast (PRODUCT §1, §4).
+
+Consumed minutes are the client's running total (`Client.consumed_minutes`, moved by every
+entry and adjustment write; `manage.py check_balances` recomputes it with `recomputed_consumed`);
+purchases and the 28-day burn are SQL sums of stored columns.
 
 `with_balances` annotates any client queryset in a constant number of queries, and
 `balance_of` turns one annotated client into a `Balance`; every page and API uses these two."""
@@ -30,6 +34,18 @@ def _sum_subquery(queryset, client_field: str, value_field: str):
     return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
 
 
+def with_recomputed_consumed(clients=None):
+    """Annotate clients with `recomputed_minutes`: Σ entries' billable minutes + Σ adjustments
+    summed from scratch, to check the running total against."""
+    clients = Client.objects.all() if clients is None else clients
+    return clients.annotate(
+        recomputed_minutes=_sum_subquery(
+            TimeEntry.objects.all(), "task__project__client", "billable_minutes"
+        )
+        + _sum_subquery(BillingAdjustment.objects.all(), "client", "minutes")
+    )
+
+
 def with_balances(clients=None, *, today: date | None = None):
     """Annotate clients with purchased/consumed minutes, purchase count and 28-day burn."""
     today = today or timezone.localdate()
@@ -48,10 +64,6 @@ def with_balances(clients=None, *, today: date | None = None):
             ),
             Value(0),
         ),
-        entry_minutes_sum=_sum_subquery(
-            TimeEntry.objects.all(), "task__project__client", "billable_minutes"
-        ),
-        adjustment_minutes_sum=_sum_subquery(BillingAdjustment.objects.all(), "client", "minutes"),
         burn_minutes_sum=_sum_subquery(
             TimeEntry.objects.filter(date__gte=burn_start, date__lte=today),
             "task__project__client",
@@ -147,7 +159,7 @@ def balance_of(client: Client, *, today: date | None = None) -> Balance:
     if not hasattr(client, "purchased_minutes_sum"):
         client = with_balances(Client.objects.filter(pk=client.pk), today=today).get()
     purchased = client.purchased_minutes_sum
-    consumed = client.entry_minutes_sum + client.adjustment_minutes_sum
+    consumed = client.consumed_minutes
     has_purchases = client.purchase_count > 0
     remaining = purchased - consumed
     runout = runout_date(

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from clients.models import Task
 from clients.selectors import visible_tasks
 from clients.services import PurchaseError, parse_purchase_hours
-from core.calendar import week_start_of
+from core.calendar import MAX_PAGE_YEAR, MIN_PAGE_YEAR, entry_date_error, week_start_of
 
 from .durations import DurationError, format_minutes, parse_duration
 from .models import Member, Source, TimeEntry
@@ -35,6 +35,14 @@ class DateField(forms.DateField):
         kwargs.setdefault("input_formats", ISO_DATE_FORMATS)
         kwargs.setdefault("widget", DateInput())
         super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        # Pages compute neighbouring days and weeks from it; far years would overflow.
+        if value and not MIN_PAGE_YEAR <= value.year <= MAX_PAGE_YEAR:
+            raise ValidationError(
+                f"Enter a date between {MIN_PAGE_YEAR} and {MAX_PAGE_YEAR}, {DATE_EXAMPLE}."
+            )
 
 
 class DateInput(forms.DateInput):
@@ -179,6 +187,13 @@ class EntryForm(forms.Form):
                 self.fields[name].widget.attrs.update(
                     {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
                 )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        unchanged = self.entry is not None and day == self.entry.date
+        if not unchanged and (error := entry_date_error(day)):
+            raise ValidationError(error)
+        return day
 
     @property
     def read_only(self) -> bool:

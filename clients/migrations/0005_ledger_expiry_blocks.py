@@ -61,7 +61,7 @@ def drop_ledger_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0003_billing_ledger_field_settings'),
+        ('clients', '0004_client_consumed_minutes'),
     ]
 
     operations = [

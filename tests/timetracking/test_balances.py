@@ -15,7 +15,8 @@ from tests.factories import (
     TimeEntryFactory,
 )
 from timetracking.balances import balance_of, is_at_risk, runout_date, with_balances
-from timetracking.models import BillingAdjustment, Exclusion
+from timetracking.models import BillingAdjustment, Exclusion, TimeEntry
+from timetracking.services import record_adjustment
 
 D = datetime.date
 TODAY = D(2026, 3, 31)
@@ -127,9 +128,11 @@ def test_consumed_includes_billing_adjustments(firm):
     entry = TimeEntryFactory(
         task=firm.acme_task, member=firm.staff_member, duration_minutes=90, on_date=TODAY
     )
-    BillingAdjustment.objects.create(client=firm.acme, entry=entry, entry_ref=entry.pk, minutes=15)
-    BillingAdjustment.objects.create(client=firm.acme, entry=entry, entry_ref=entry.pk, minutes=-5)
-    BillingAdjustment.objects.create(client=firm.globex, minutes=999)
+    record_adjustment(entry, minutes=15, reason="Source changed")
+    record_adjustment(entry, minutes=-5, reason="Source changed")
+    globex_entry = TimeEntryFactory(task=firm.globex_task, member=firm.staff_member)
+    record_adjustment(globex_entry, minutes=999, reason="Source changed")
+    assert BillingAdjustment.objects.filter(client=firm.acme).count() == 2
     assert balance_of(firm.acme, today=TODAY).consumed_minutes == 100
 
 
@@ -308,7 +311,7 @@ def _busy_client(member, n):
             duration_minutes=30,
             on_date=TODAY - datetime.timedelta(days=n),
         )
-    BillingAdjustment.objects.create(client=client, minutes=5)
+    record_adjustment(TimeEntry.objects.filter(task=task).first(), minutes=5, reason="Corrected")
     return client
 
 

@@ -1,12 +1,22 @@
 """The timetracking router and the period filter its endpoints share."""
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Router, Schema
+from pydantic import StrictBool, StrictInt
 
-from core.api import bad_input
+from core.api import MAX_ID, Text, bad_input
+
+from ..services import MAX_DESCRIPTION_LENGTH
 
 router = Router()
+
+# JSON bodies are read strictly: `true` is not the id 1 and "yes" is not a boolean.
+BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+BodyFlag = StrictBool
+# Manual descriptions; synced text is written by the sync, never through these schemas.
+Description = Annotated[Text, Field(max_length=MAX_DESCRIPTION_LENGTH)]
 
 
 class PeriodQuery(Schema):

@@ -7,7 +7,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
-from pydantic import StrictInt
+from pydantic import ConfigDict, StrictInt
 
 from clients.api_auth import STAFF_AUTH
 from clients.roles import has_role
@@ -39,7 +39,7 @@ from ..selectors import (
     visible_entries,
 )
 from ..services import EntryChanges, create_entry, delete_entry, update_entry
-from .common import PeriodQuery, check_period, router
+from .common import BodyFlag, BodyId, Description, PeriodQuery, check_period, router
 
 
 class EntryOut(Schema):
@@ -158,13 +158,17 @@ Duration = StrictInt | Text
 
 
 class EntryIn(Schema):
-    task_id: Id
-    date: dt.date = Field(description="The worker's local day, YYYY-MM-DD")
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: BodyId
+    date: dt.date = Field(
+        description="The worker's local day, YYYY-MM-DD, from 2000-01-01 to a year from today"
+    )
     duration: Duration = Field(
         description=f"Text or whole minutes: {ACCEPTED_EXAMPLE}", examples=["1h 30m", 90]
     )
-    billable: bool | None = Field(None, description="Default: the project's classification")
-    description: Text = ""
+    billable: BodyFlag | None = Field(None, description="Default: the project's classification")
+    description: Description = Field("", description="At most 10,000 characters")
     start_time: dt.time | None = Field(None, description="HH:MM")
     member: Text | None = Field(
         None, description="Username; logging for someone else needs manager or finance"
@@ -172,12 +176,14 @@ class EntryIn(Schema):
 
 
 class EntryPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     date: dt.date | None = None
     duration: Duration | None = None
-    billable: bool | None = None
-    description: Text | None = None
+    billable: BodyFlag | None = None
+    description: Description | None = None
     start_time: dt.time | None = Field(None, description="HH:MM; null clears it")
-    task_id: Id | None = Field(None, description="Manager and up")
+    task_id: BodyId | None = Field(None, description="Manager and up")
     member: Text | None = Field(None, description="Username; manager and up")
 
 
@@ -296,7 +302,7 @@ def patch_time_entry(request: HttpRequest, id: int, payload: EntryPatch):
 
     given = payload.model_fields_set
     errors: dict[str, list[str]] = {}
-    for name in ("date", "duration", "billable", "task_id", "member"):
+    for name in ("date", "duration", "billable", "description", "task_id", "member"):
         if name in given and getattr(payload, name) is None:
             errors[name] = [f"'{name}' cannot be null; leave it out to keep the current value."]
     changes = EntryChanges(

@@ -4,18 +4,25 @@ Every caller (pages, API, sync, field work, import, demo data) goes through thes
 
 from .billing_rules import reapply_billing_rules
 from .entries import (
+    MAX_DESCRIPTION_LENGTH,
     SOURCE_OWNED_FIELDS,
     EntryChanges,
     create_entry,
     delete_entry,
     delete_refusal,
     link_source_ids,
-    lock_client,
     snapshot_rates,
     update_entry,
 )
-from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
-from .history import entry_data, record_change
+from .errors import (
+    EntryBusy,
+    EntryError,
+    EntryInvalid,
+    EntryLocked,
+    EntryNotFound,
+    EntrySourceConflict,
+)
+from .history import entry_data, move_balance, record_change
 from .invoices import (
     attach_adjustments_to_invoice,
     attach_entries_to_invoice,
@@ -25,6 +32,7 @@ from .invoices import (
     set_invoice_lock,
     settle_invoice_adjustments,
 )
+from .locks import lock_client, lock_clients, lock_entry, lock_timesheet_cell
 from .members import ensure_member, placeholder_member
 from .timer import TimerError, discard_timer, start_timer, stop_timer
 from .timesheet import set_timesheet_cell
@@ -34,9 +42,16 @@ __all__ = [
     "EntryInvalid",
     "EntryLocked",
     "EntrySourceConflict",
+    "EntryNotFound",
+    "EntryBusy",
     "entry_data",
+    "move_balance",
     "record_change",
+    "lock_clients",
+    "lock_entry",
+    "lock_timesheet_cell",
     "SOURCE_OWNED_FIELDS",
+    "MAX_DESCRIPTION_LENGTH",
     "lock_client",
     "snapshot_rates",
     "create_entry",

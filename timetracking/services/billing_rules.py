@@ -1,9 +1,9 @@
 """Re-applying today's billing plans to unlocked entries (PRODUCT §1, INTERFACES §1)."""
 
-from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
+from core.transactions import atomic_with_retry
 
 from ..models import ChangeKind, TimeEntry
 from ..selectors.billing_rules import (
@@ -15,7 +15,7 @@ from ..selectors.billing_rules import (
 from .history import record_change
 
 
-@transaction.atomic
+@atomic_with_retry
 def reapply_billing_rules(*, client: Client | None = None, by=None) -> BillingRuleChanges:
     """Recompute billable minutes of unlocked entries (of `client`, else of every client) with
     today's plans, classifications and exclusions; a history row per changed entry. Locked
@@ -23,7 +23,7 @@ def reapply_billing_rules(*, client: Client | None = None, by=None) -> BillingRu
     entries = unlocked_entries(client)
     # Lock order of every balance-changing write: the client rows, then the entry rows.
     client_ids = list(
-        Client.objects.select_for_update()
+        Client.objects.select_for_update(of=("self",))
         .filter(pk__in=entries.values("task__project__client_id"))
         .order_by("pk")
         .values_list("pk", flat=True)

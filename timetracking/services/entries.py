@@ -1,14 +1,15 @@
 """Writes of time entries, with the business rules: snapshots, billable minutes, history, locks.
 
 Every caller (pages, API, sync, field work, import, demo data) goes through these functions.
-Locks are taken in one order: the client row, then the entry rows."""
+Locks are taken in one order: the client row, then the entry rows (see `locks`). The outermost
+call retries a deadlock or serialization failure (`core.transactions.atomic_with_retry`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db import transaction
-
-from clients.models import Client, Task
+from clients.models import Task
+from core.calendar import entry_date_error
+from core.transactions import atomic_with_retry
 
 from ..durations import MAX_MANUAL_MINUTES
 from ..models import ChangeKind, Exclusion, Member, Source, TimeEntry
@@ -16,13 +17,10 @@ from ..rates import resolve_billing_rate, resolve_cost_rate
 from ..rules import billable_minutes
 from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
 from .history import record_change
+from .locks import lock_client, lock_entry
 
 SOURCE_OWNED_FIELDS = ("task", "member", "date", "duration_minutes")
-
-
-def lock_client(client_id: int) -> None:
-    # Balance-changing writes of one client are serialized on its row.
-    Client.objects.select_for_update().filter(pk=client_id).first()
+MAX_DESCRIPTION_LENGTH = 10_000  # manual entries; synced text is kept whole
 
 
 def snapshot_rates(entry: TimeEntry) -> None:
@@ -55,7 +53,20 @@ def _check_duration(minutes, source: str) -> int:
     return minutes
 
 
-@transaction.atomic
+def _check_manual_input(on_date: date | None, description: str | None, source: str) -> None:
+    if source != Source.MANUAL:
+        return
+    if on_date is not None and (error := entry_date_error(on_date)):
+        raise EntryInvalid(error, "date")
+    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+        raise EntryInvalid(
+            f"Description is {len(description):,} characters; at most {MAX_DESCRIPTION_LENGTH:,} "
+            "are kept, e.g. a sentence or two.",
+            "description",
+        )
+
+
+@atomic_with_retry
 def create_entry(
     *,
     task: Task,
@@ -77,6 +88,7 @@ def create_entry(
     """Log time. `billable` defaults to the project's classification; rates are snapshotted for
     the entry's date; billable minutes are set by the one rule; a history row is written."""
     _check_duration(duration_minutes, source)
+    _check_manual_input(on_date, description, source)
     if source == Source.MANUAL and member.exclusion == Exclusion.EXCLUDED:
         raise EntryInvalid(
             f"{member} is excluded from time tracking and cannot log time.", "member"
@@ -130,7 +142,7 @@ class EntryChanges:
     billable_base_minutes: int | None = None
 
 
-@transaction.atomic
+@atomic_with_retry
 def update_entry(
     entry: TimeEntry,
     changes: EntryChanges,
@@ -141,15 +153,9 @@ def update_entry(
 ) -> TimeEntry:
     """Change an entry. Locked entries are refused; entries owned by Jira/Tempo/field work only
     accept a `billable` override unless the change comes from their source (`from_source`)."""
-    current = (
-        TimeEntry.objects.select_for_update()
-        .select_related("task__project__client", "member__user")
-        .get(pk=entry.pk)
-    )
+    new_client_ids = (changes.task.project.client_id,) if changes.task is not None else ()
+    current = lock_entry(entry.pk, also_clients=new_client_ids)
     old_client_id = current.task.project.client_id
-    new_task = changes.task or current.task
-    for client_id in sorted({old_client_id, new_task.project.client_id}):
-        lock_client(client_id)
     if current.locked:
         raise EntryLocked(
             f"This entry is on invoice {current.invoice} and is locked; it cannot be changed."
@@ -180,6 +186,9 @@ def update_entry(
                 f"{', '.join(n.replace('_minutes', '') for n in changed)} there. Only 'billable' can be overridden here.",
                 changed[0],
             )
+
+    if current.source == Source.MANUAL:
+        _check_manual_input(wanted["date"], changes.description, current.source)
 
     new_member = wanted["member"]
     if (
@@ -277,14 +286,9 @@ def delete_refusal(entry: TimeEntry, *, from_source: bool = False) -> EntryError
     return None
 
 
-@transaction.atomic
+@atomic_with_retry
 def delete_entry(entry: TimeEntry, *, by=None, from_source: bool = False) -> None:
-    current = (
-        TimeEntry.objects.select_for_update()
-        .select_related("task__project", "member__user")
-        .get(pk=entry.pk)
-    )
-    lock_client(current.task.project.client_id)
+    current = lock_entry(entry.pk)
     refusal = delete_refusal(current, from_source=from_source)
     if refusal is not None:
         raise refusal
@@ -299,7 +303,7 @@ def delete_entry(entry: TimeEntry, *, by=None, from_source: bool = False) -> Non
     current.delete()
 
 
-@transaction.atomic
+@atomic_with_retry
 def link_source_ids(
     entry: TimeEntry,
     *,
@@ -312,7 +316,7 @@ def link_source_ids(
     ownership change no minutes, so locked entries accept them too; an id already set to
     another value is refused. A handover forgets the old source's update time (another
     clock), so the new source's next version always applies."""
-    current = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    current = lock_entry(entry.pk)
     changed = []
     for name, value in (
         ("jira_worklog_id", jira_worklog_id),

@@ -22,3 +22,20 @@ class EntryLocked(EntryError):
 
 class EntrySourceConflict(EntryError):
     status = 409
+
+
+class EntryNotFound(EntryError):
+    """The entry vanished between the request's read and its write (e.g. deleted in parallel):
+    the API answers 404, pages show the message."""
+
+    status = 404
+
+    @classmethod
+    def for_entry(cls, entry_id) -> "EntryNotFound":
+        return cls(f"Time entry {entry_id} no longer exists; it was deleted meanwhile.")
+
+
+class EntryBusy(EntryError):
+    """Another write keeps changing the entry while this one waits for its locks."""
+
+    status = 409

@@ -1,4 +1,13 @@
-"""The history row every change of an entry writes (PRODUCT §1: balances are explained by it)."""
+"""The history row every change of an entry writes (PRODUCT §1: balances are explained by it),
+and the client's running total of consumed minutes that moves with it.
+
+`move_balance` is the one place a client's consumed minutes change: every entry write (through
+`record_change`) and every billing adjustment calls it inside its transaction, with the client
+row already locked (services.locks). Code that must react to a balance change hooks in there."""
+
+from django.db.models import F
+
+from clients.models import Client
 
 from ..models import ChangeKind, EntryChange, TimeEntry
 
@@ -18,6 +27,15 @@ def entry_data(entry: TimeEntry) -> dict:
     }
 
 
+def move_balance(client_id: int, minutes_delta: int) -> None:
+    """Add `minutes_delta` to the client's consumed minutes (Σ entries' billable minutes + Σ
+    adjustments), in the caller's transaction; the caller holds the client's row lock."""
+    if minutes_delta:
+        Client.objects.filter(pk=client_id).update(
+            consumed_minutes=F("consumed_minutes") + minutes_delta
+        )
+
+
 def record_change(
     entry: TimeEntry,
     kind: str,
@@ -28,6 +46,7 @@ def record_change(
     by,
     description: str = "",
 ):
+    move_balance(client_id, minutes_delta)
     return EntryChange.objects.create(
         entry=entry if kind != ChangeKind.DELETED else None,
         entry_ref=entry.pk,

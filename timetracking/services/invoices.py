@@ -1,20 +1,27 @@
 """Invoice linking and pending corrections: billing calls these; timetracking never imports billing."""
 
-from django.db import transaction
-
+from core.transactions import atomic_with_retry
 from core.units import minutes_value
 
 from ..models import AdjustmentStatus, BillingAdjustment, TimeEntry
-from .entries import lock_client
+from .history import move_balance
+from .locks import lock_client, lock_clients
 
 
-@transaction.atomic
+def _lock_clients_of(entries) -> None:
+    # Entries are written after their clients are locked (services.locks); UPDATE then locks
+    # only the entry rows it changes.
+    lock_clients(*entries.order_by().values_list("task__project__client_id", flat=True).distinct())
+
+
+@atomic_with_retry
 def record_adjustment(entry: TimeEntry, *, minutes: int, reason: str) -> BillingAdjustment | None:
     """A pending correction for a locked entry whose source changed (PRODUCT §3.6)."""
     if minutes == 0:
         return None
     client_id = entry.task.project.client_id
     lock_client(client_id)
+    move_balance(client_id, minutes)
     return BillingAdjustment.objects.create(
         client_id=client_id,
         entry=entry,
@@ -26,27 +33,31 @@ def record_adjustment(entry: TimeEntry, *, minutes: int, reason: str) -> Billing
     )
 
 
-@transaction.atomic
+@atomic_with_retry
 def attach_entries_to_invoice(entry_ids, invoice_id: int) -> int:
-    return TimeEntry.objects.filter(pk__in=list(entry_ids), invoice__isnull=True).update(
-        invoice_id=invoice_id
-    )
+    entries = TimeEntry.objects.filter(pk__in=list(entry_ids), invoice__isnull=True)
+    _lock_clients_of(entries)
+    return entries.update(invoice_id=invoice_id)
 
 
-@transaction.atomic
+@atomic_with_retry
 def set_invoice_lock(invoice_id: int, locked: bool) -> int:
-    return TimeEntry.objects.filter(invoice_id=invoice_id).update(locked=locked)
+    entries = TimeEntry.objects.filter(invoice_id=invoice_id)
+    _lock_clients_of(entries)
+    return entries.update(locked=locked)
 
 
-@transaction.atomic
+@atomic_with_retry
 def release_invoice_entries(invoice_id: int) -> int:
-    return TimeEntry.objects.filter(invoice_id=invoice_id).update(invoice=None, locked=False)
+    entries = TimeEntry.objects.filter(invoice_id=invoice_id)
+    _lock_clients_of(entries)
+    return entries.update(invoice=None, locked=False)
 
 
 # --- Pending billing adjustments carried by an invoice (PRODUCT §3.6) ---------------------
 
 
-@transaction.atomic
+@atomic_with_retry
 def attach_adjustments_to_invoice(adjustment_ids, invoice_id: int) -> int:
     """Put pending adjustments on a draft; only those still free are taken."""
     return (
@@ -56,7 +67,7 @@ def attach_adjustments_to_invoice(adjustment_ids, invoice_id: int) -> int:
     )
 
 
-@transaction.atomic
+@atomic_with_retry
 def settle_invoice_adjustments(invoice_id: int) -> int:
     """The invoice was approved: its adjustments are invoiced."""
     return BillingAdjustment.objects.filter(invoice_id=invoice_id).update(
@@ -64,7 +75,7 @@ def settle_invoice_adjustments(invoice_id: int) -> int:
     )
 
 
-@transaction.atomic
+@atomic_with_retry
 def release_invoice_adjustments(invoice_id: int) -> int:
     """The draft was deleted or the invoice voided: its adjustments are pending again."""
     return BillingAdjustment.objects.filter(invoice_id=invoice_id).update(

@@ -3,10 +3,10 @@
 import zoneinfo
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Task
+from core.transactions import atomic_with_retry
 from core.units import seconds_to_minutes
 
 from ..models import Exclusion, Member, TimeEntry, Timer
@@ -18,7 +18,12 @@ class TimerError(EntryError):
     status = 409
 
 
-@transaction.atomic
+def _lock_member(member: Member) -> None:
+    # First in the lock order (services.locks): a member's timer writes queue on its row.
+    Member.objects.select_for_update(of=("self",)).filter(pk=member.pk).values_list("pk").first()
+
+
+@atomic_with_retry
 def start_timer(member: Member, task: Task, description: str = "") -> Timer:
     """Start the member's one timer on `task`; a running timer is never replaced silently."""
     if member.exclusion == Exclusion.EXCLUDED:
@@ -26,7 +31,7 @@ def start_timer(member: Member, task: Task, description: str = "") -> Timer:
             f"{member} is excluded from time tracking and cannot log time.", "member"
         )
     # Two tabs starting at once: the member row serializes them, the OneToOne is the backstop.
-    Member.objects.select_for_update().filter(pk=member.pk).first()
+    _lock_member(member)
     running = Timer.objects.filter(member=member).select_related("task").first()
     if running is not None:
         raise TimerError(
@@ -38,17 +43,13 @@ def start_timer(member: Member, task: Task, description: str = "") -> Timer:
     )
 
 
-@transaction.atomic
+@atomic_with_retry
 def stop_timer(member: Member, by=None, *, now: datetime | None = None) -> TimeEntry:
     """Stop the member's timer and write an ordinary entry of the elapsed minutes (at least 1),
     dated on the member's local day when the timer started. If the entry is refused (over 24 h),
     nothing changes and the timer keeps running."""
-    timer = (
-        Timer.objects.select_for_update()
-        .select_related("task__project__client")
-        .filter(member=member)
-        .first()
-    )
+    _lock_member(member)
+    timer = Timer.objects.select_related("task__project__client").filter(member=member).first()
     if timer is None:
         raise TimerError("No timer is running; start one on a task first.")
     elapsed_seconds = max(0, int(((now or timezone.now()) - timer.started_at).total_seconds()))
@@ -67,8 +68,9 @@ def stop_timer(member: Member, by=None, *, now: datetime | None = None) -> TimeE
     return entry
 
 
-@transaction.atomic
+@atomic_with_retry
 def discard_timer(member: Member) -> bool:
     """Throw a running timer away without logging anything (e.g. one left running for days)."""
+    _lock_member(member)
     deleted, _ = Timer.objects.filter(member=member).delete()
     return bool(deleted)

@@ -2,24 +2,30 @@
 
 from datetime import date
 
-from django.db import transaction
-
 from clients.models import Task
+from core.transactions import atomic_with_retry
 
 from ..models import Member, TimeEntry
 from .entries import EntryChanges, create_entry, delete_entry, update_entry
 from .errors import EntryInvalid
+from .locks import lock_client, lock_timesheet_cell
 
 
-@transaction.atomic
+@atomic_with_retry
 def set_timesheet_cell(
     *, member: Member, task: Task, on_date: date, duration_minutes: int | None, by=None
 ) -> TimeEntry | None:
     """One cell of the weekly timesheet: no entry → create one; exactly one entry → rewrite its
     duration (`None` deletes it; locks and sources are refused by update/delete_entry); several
-    entries → refused, they are changed one by one."""
+    entries → refused, they are changed one by one.
+
+    The existence check and the insert are one step for parallel posts of the same cell: they
+    hold the cell's advisory lock (after the client's row lock, the documented order), so a
+    second post waits and then finds the first one's entry instead of adding another."""
+    lock_client(task.project.client_id)
+    lock_timesheet_cell(member.pk, task.pk, on_date)
     entries = list(
-        TimeEntry.objects.select_for_update()
+        TimeEntry.objects.select_for_update(of=("self",))
         .filter(member=member, task=task, date=on_date)
         .order_by("id")[:2]
     )

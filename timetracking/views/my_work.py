@@ -1,13 +1,13 @@
 """My Work (PRODUCT §2.3)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.views.decorators.http import require_GET
 
 from clients.selectors import get_project_for_user
-from core.calendar import week_start_of
+from core.calendar import parse_day, week_start_of
 from core.htmx import int_param, render_page
 
 from ..forms import PeriodForm
@@ -33,7 +33,7 @@ def my_work(request):
     day = today
     if request.GET.get("day"):
         try:
-            day = date.fromisoformat(request.GET["day"])
+            day = parse_day(request.GET["day"])
         except ValueError:
             messages.error(
                 request, f"Day {request.GET['day']!r} is not a date; use e.g. {today.isoformat()}."

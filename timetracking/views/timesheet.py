@@ -1,7 +1,7 @@
 """The weekly timesheet (PRODUCT §2.5)."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.selectors import get_task_for_user
-from core.calendar import iso_week, parse_iso_week, week_start_of
+from core.calendar import iso_week, parse_day, parse_iso_week, week_start_of
 from core.htmx import ENTRY_SAVED, int_param, render_page
 
 from ..durations import DurationError, parse_duration
@@ -117,7 +117,7 @@ def timesheet_cell(request):
         raise PermissionDenied(NO_MEMBER)
     task = get_task_for_user(request.user, int_param(request, "task") or 0)
     try:
-        day = date.fromisoformat(request.POST.get("date", ""))
+        day = parse_day(request.POST.get("date", ""))
     except ValueError:
         return HttpResponse("Date must be a day like 2026-11-03.", status=400)
     week_start = week_start_of(day)
