@@ -171,7 +171,13 @@ def command_migrate() -> None:
 
 
 def command_fill(scale: str) -> None:
+    import importlib
+
     from django.db import connection, transaction
+
+    consumed_minutes_migration = importlib.import_module(
+        "clients.migrations.0004_client_consumed_minutes"
+    )
 
     counts = counts_for(scale)
     with transaction.atomic():
@@ -187,6 +193,9 @@ def command_fill(scale: str) -> None:
                 },
             )
             cursor.execute(HISTORY_SQL)
+            # The bulk insert bypasses the services, so the running totals are filled once here
+            # with the same statement the migration that introduced them uses.
+            cursor.execute(consumed_minutes_migration.FILL_CONSUMED_MINUTES)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     check_sample()
