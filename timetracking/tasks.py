@@ -4,6 +4,7 @@ from celery import shared_task
 
 from clients.models import Client
 
+from .alerts import check_balance_alerts
 from .services import reapply_billing_rules
 
 
@@ -14,3 +15,10 @@ def reapply_billing_rules_task(client_id: int | None = None) -> int:
     `client_id` None means every client. Returns how many entries changed."""
     client = Client.objects.get(pk=client_id) if client_id is not None else None
     return reapply_billing_rules(client=client).entries
+
+
+@shared_task
+def check_balance_alerts_task(client_id: int) -> str | None:
+    """Send the client's low/negative balance alert if its balance just crossed (idempotent:
+    the alert state row remembers what was sent)."""
+    return check_balance_alerts(client_id)

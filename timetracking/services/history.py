@@ -1,5 +1,6 @@
 """The history row every change of an entry writes (PRODUCT §1: balances are explained by it)."""
 
+from ..alerts import schedule_balance_check
 from ..models import ChangeKind, EntryChange, TimeEntry
 
 
@@ -28,6 +29,7 @@ def record_change(
     by,
     description: str = "",
 ):
+    schedule_balance_check(client_id)
     return EntryChange.objects.create(
         entry=entry if kind != ChangeKind.DELETED else None,
         entry_ref=entry.pk,
