@@ -13,7 +13,9 @@ from django.template.loader import render_to_string
 def send_mail_message(to: Iterable[str], subject: str, template: str, context: dict) -> int:
     """Send one message to every address in `to` (deduplicated, blanks dropped); returns how many
     messages were sent (0 when nobody is left to send to)."""
-    recipients = list(dict.fromkeys(address.strip() for address in to if address and address.strip()))
+    recipients = list(
+        dict.fromkeys(address.strip() for address in to if address and address.strip())
+    )
     if not recipients:
         return 0
     text = render_to_string(f"email/{template}.txt", context)

@@ -56,7 +56,9 @@ def alert_recipients(client: Client) -> list[str]:
     if client.owner is not None and client.owner.is_active and client.owner.email:
         recipients.append(client.owner.email)
     if client.alert_clients_enabled:
-        recipients += [address for address in client.alert_contacts or [] if isinstance(address, str)]
+        recipients += [
+            address for address in client.alert_contacts or [] if isinstance(address, str)
+        ]
     return recipients
 
 
@@ -112,7 +114,9 @@ def connect_signals() -> None:
     """Purchases (clients, a layer below) and billing adjustments move balances without an
     entry history row; their saves and deletes schedule the check too."""
     for model in (HourPurchase, BillingAdjustment):
-        post_save.connect(_ledger_row_changed, sender=model, dispatch_uid=f"alerts-{model.__name__}")
+        post_save.connect(
+            _ledger_row_changed, sender=model, dispatch_uid=f"alerts-{model.__name__}"
+        )
         post_delete.connect(
             _ledger_row_changed, sender=model, dispatch_uid=f"alerts-{model.__name__}-delete"
         )
