@@ -32,8 +32,10 @@ class BalanceCheck:
 
     def __init__(self, client_id: int):
         self.client_id = client_id
+        self.done = False
 
     def __call__(self):
+        self.done = True
         from .tasks import check_balance_alerts_task  # tasks imports services, which import us
 
         check_balance_alerts_task.delay(self.client_id)
@@ -45,7 +47,11 @@ def schedule_balance_check(client_id: int | None) -> None:
         return
     connection = transaction.get_connection()
     for _savepoints, callback, _robust in connection.run_on_commit:
-        if isinstance(callback, BalanceCheck) and callback.client_id == client_id:
+        if (
+            isinstance(callback, BalanceCheck)
+            and callback.client_id == client_id
+            and not callback.done
+        ):
             return
     # robust: a broker or mail server that is down must not fail the write that committed.
     transaction.on_commit(BalanceCheck(client_id), robust=True)
