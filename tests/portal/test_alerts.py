@@ -113,3 +113,29 @@ def test_parallel_checks_send_once(firm, smtp_inbox):
         thread.join()
     assert (sent.count("low"), sent.count(None)) == (1, 3)
     assert len(smtp_inbox.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_writes_crossing_together_send_once(firm, smtp_inbox):
+    alert_ready(firm)
+    PurchaseFactory(client=firm.acme, hours=Decimal("4"))
+    assert smtp_inbox.messages == []
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def write():
+        try:
+            barrier.wait()
+            log(firm.staff_member, firm.acme_task, 45)  # 4 × 45 min: from 4 h down to 1 h
+        except Exception as error:  # surfaced below: a thread's failure must fail the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert smtp_inbox.subjects() == ["Acme Ltd: hour bank below 2.00 h"]
