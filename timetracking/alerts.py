@@ -26,19 +26,19 @@ SUBJECTS = {
 }
 
 
-class BalanceCheck:
-    """The on-commit callback enqueuing one client's check; a class so that a transaction that
-    moves a balance many times (a sync of 1000 worklogs) enqueues one check per client."""
+def _enqueue_check(client_id: int):
+    """The on-commit callback enqueuing one client's check. It carries its client id so that a
+    transaction moving a balance many times (a sync of 1000 worklogs) enqueues one check."""
 
-    def __init__(self, client_id: int):
-        self.client_id = client_id
-        self.done = False
-
-    def __call__(self):
-        self.done = True
+    def enqueue_balance_check():
+        enqueue_balance_check.done = True
         from .tasks import check_balance_alerts_task  # tasks imports services, which import us
 
-        check_balance_alerts_task.delay(self.client_id)
+        check_balance_alerts_task.delay(client_id)
+
+    enqueue_balance_check.balance_client_id = client_id
+    enqueue_balance_check.done = False
+    return enqueue_balance_check
 
 
 def schedule_balance_check(client_id: int | None) -> None:
@@ -47,14 +47,10 @@ def schedule_balance_check(client_id: int | None) -> None:
         return
     connection = transaction.get_connection()
     for _savepoints, callback, _robust in connection.run_on_commit:
-        if (
-            isinstance(callback, BalanceCheck)
-            and callback.client_id == client_id
-            and not callback.done
-        ):
+        if getattr(callback, "balance_client_id", None) == client_id and not callback.done:
             return
     # robust: a broker or mail server that is down must not fail the write that committed.
-    transaction.on_commit(BalanceCheck(client_id), robust=True)
+    transaction.on_commit(_enqueue_check(client_id), robust=True)
 
 
 def alert_recipients(client: Client) -> list[str]:
@@ -93,7 +89,7 @@ def check_balance_alerts(client_id: int) -> str | None:
         negative_armed=state.negative_armed,
     )
     if decision.send is not None:
-        send_mail_message(
+        sent = send_mail_message(
             alert_recipients(client),
             SUBJECTS[decision.send].format(
                 client=client.name, threshold=minutes_to_hours(threshold)
@@ -105,7 +101,8 @@ def check_balance_alerts(client_id: int) -> str | None:
                 "threshold_hours": minutes_to_hours(threshold),
             },
         )
-        state.last_sent_at = timezone.now()
+        if sent:
+            state.last_sent_at = timezone.now()
         logger.info("Sent the %s-balance alert of client %s", decision.send, client.code)
     state.low_armed, state.negative_armed = decision.low_armed, decision.negative_armed
     state.save(update_fields=["low_armed", "negative_armed", "last_sent_at"])

@@ -5,14 +5,14 @@ Every figure is a client's billable minutes, never a cost: these reads are safe 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import TruncDate
 
 from clients.models import HourPurchase
 from core.units import minutes_to_hours
 
 from ..balances import Balance
-from ..models import BillingAdjustment, EntryChange
+from ..models import BillingAdjustment, EntryChange, TimeEntry
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,13 @@ class BurnDown:
         return [(day, minutes_to_hours(minutes)) for day, minutes in weekly]
 
 
-def _daily_sums(queryset, at_field: str, value_field: str, since: date) -> dict[date, int]:
+def _daily_sums(queryset, day_field: str, value_field: str, since: date) -> dict[date, int]:
+    """Σ value per day from `since` on; `day_field` is a date or a datetime (its local day)."""
+    field = queryset.model._meta.get_field(day_field)
+    day = TruncDate(day_field) if field.get_internal_type() == "DateTimeField" else F(day_field)
     rows = (
-        queryset.filter(**{f"{at_field}__date__gte": since})
-        .annotate(day=TruncDate(at_field))
+        queryset.annotate(day=day)
+        .filter(day__gte=since)
         .order_by()
         .values("day")
         .annotate(total=Sum(value_field))
@@ -103,21 +106,29 @@ def _daily_sums(queryset, at_field: str, value_field: str, since: date) -> dict[
 
 
 def burn_down(client, balance: Balance, *, today: date, days: int = 90) -> BurnDown:
-    """Remaining minutes at the end of each of the last `days` days (walked back from today's
-    balance through the changes recorded each day; three queries) and the forecast line from
-    today to the run-out date at the 28-day burn."""
+    """Remaining minutes at the end of each of the last `days` days, by the dates work was done
+    and hours were bought (walked back from today's balance; rows dated after today count on
+    today; three queries), and the forecast line from today to the run-out date at the 28-day
+    burn."""
     start = today - timedelta(days=days - 1)
-    consumed = _daily_sums(EntryChange.objects.filter(client=client), "at", "minutes_delta", start)
+    consumed = _daily_sums(
+        TimeEntry.objects.filter(task__project__client=client), "date", "billable_minutes", start
+    )
     adjusted = _daily_sums(
         BillingAdjustment.objects.filter(client=client), "created_at", "minutes", start
     )
-    bought = _daily_sums(HourPurchase.objects.filter(client=client), "created_at", "minutes", start)
+    bought = _daily_sums(HourPurchase.objects.filter(client=client), "date", "minutes", start)
+    later = {"consumed": 0, "bought": 0}
+    for sums, key in ((consumed, "consumed"), (adjusted, "consumed"), (bought, "bought")):
+        later[key] += sum(total for day, total in sums.items() if day > today)
     series = []
     remaining = balance.remaining_minutes
     for offset in range(days):
         day = today - timedelta(days=offset)
         series.append((day, remaining))
         remaining += consumed.get(day, 0) + adjusted.get(day, 0) - bought.get(day, 0)
+        if offset == 0:
+            remaining += later["consumed"] - later["bought"]
     series.reverse()
     forecast_days, forecast_minutes = [], []
     if balance.runout_date is not None:
