@@ -73,14 +73,15 @@ def test_history_filter_answers_the_fragment_to_htmx(firm, as_user):
 
 
 def test_burn_down_walks_back_from_todays_balance(firm):
-    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
-    log(firm.staff_member, firm.acme_task, 120)
     today = timezone.localdate()
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"), date=today - timedelta(days=10))
+    log(firm.staff_member, firm.acme_task, 120)
     balance = client_balance(firm.acme, today=today)
     chart = burn_down(firm.acme, balance, today=today)
     assert len(chart.days) == 90 and chart.days[-1] == today
-    # Before today nothing was bought or used; at the end of today 8 h are left.
-    assert chart.remaining_minutes[-2:] == [0, 480]
+    # Nothing before the purchase 10 days ago; 10 h until today's 2 h of work.
+    assert chart.remaining_minutes[-12:-10] == [0, 600]
+    assert chart.remaining_minutes[-2:] == [600, 480]
     # 2 h in 28 days: 480 min at 120/28 a day runs out in 112 days; the line stops after 90.
     assert balance.runout_date == today + timedelta(days=112)
     assert chart.forecast_minutes[0] == 480 and len(chart.forecast_days) == 91
