@@ -6,7 +6,6 @@ from django.urls import include, path
 
 from config.api import api
 from config.views import healthz, home
-from portal import views as portal_views
 from sync import views as sync_views
 
 urlpatterns = [
@@ -15,7 +14,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("", include("timetracking.urls")),
-    path("portal/", portal_views.portal_home, name="portal"),
+    path("portal/", include("portal.urls")),
+    path("account/", include("portal.account_urls")),
     path("sync/", include("sync.urls")),
     path("field/", include("fieldwork.urls")),
     path("billing/", include("billing.urls")),

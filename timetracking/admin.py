@@ -15,6 +15,7 @@ from core.admin import ReadOnlyAdmin
 
 from .durations import DurationError, format_minutes, parse_duration
 from .models import (
+    BalanceAlertState,
     BillingAdjustment,
     CostRate,
     EntryChange,
@@ -358,3 +359,10 @@ class TimerAdmin(admin.ModelAdmin):
     search_fields = ("member__user__username", "task__name", "description")
     list_select_related = ("member__user", "task")
     autocomplete_fields = ("member", "task")
+
+
+@admin.register(BalanceAlertState)
+class BalanceAlertStateAdmin(ReadOnlyAdmin):
+    """Which low/negative-balance alerts are armed (written only by the alert task)."""
+
+    list_display = ("client", "low_armed", "negative_armed", "last_sent_at")

@@ -315,3 +315,17 @@ class Timer(models.Model):
 
     def __str__(self):
         return f"{self.member} on {self.task} since {self.started_at:%H:%M}"
+
+
+class BalanceAlertState(models.Model):
+    """Whether a client's low/negative balance alerts may fire (PRODUCT §4). A sent alert disarms
+    its flag; both re-arm only when the balance is back above the threshold. Kept in a row that
+    the alert task locks, so concurrent syncs and webhooks cannot send the same alert twice."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="alert_state")
+    low_armed = models.BooleanField(default=True)
+    negative_armed = models.BooleanField(default=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.client.code}: low {'armed' if self.low_armed else 'sent'}, negative {'armed' if self.negative_armed else 'sent'}"

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from clients.models import Client
 
+from .alerts import check_balance_alerts
 from .services import reapply_billing_rules
 from .services.hour_blocks import run_hour_block_day
 
@@ -24,3 +25,10 @@ def expire_hour_blocks_task() -> dict:
     Idempotent: a block is expired once and each notice sent once, however often it runs."""
     run = run_hour_block_day()
     return {"expired": run.expired, "minutes": run.minutes, "notices": run.notices}
+
+
+@shared_task
+def check_balance_alerts_task(client_id: int) -> str | None:
+    """Send the client's low/negative balance alert if its balance just crossed (idempotent:
+    the alert state row remembers what was sent)."""
+    return check_balance_alerts(client_id)

@@ -189,11 +189,15 @@ def test_portal_ignores_the_client_parameter_for_client_users(firm, as_user):
     assert "Globex Corp" not in response.content.decode()
 
 
-def test_staff_preview_the_portal_of_any_client(firm, as_user):
-    response = as_user(firm.staff).get(f"/portal/?client={firm.globex.pk}")
+def test_managers_preview_the_portal_of_any_client(firm, as_user):
+    response = as_user(firm.manager).get(f"/portal/?client={firm.globex.pk}")
     assert response.status_code == 200
     assert "Globex Corp" in response.content.decode()
-    assert as_user(firm.staff).get("/portal/?client=999999").status_code == 404
+    assert as_user(firm.manager).get("/portal/?client=999999").status_code == 404
+    # Staff below manager get a clear refusal (PRODUCT §7: managers and up preview).
+    refused = as_user(firm.staff).get(f"/portal/?client={firm.globex.pk}")
+    assert refused.status_code == 403
+    assert "Only managers and up" in refused.content.decode()
 
 
 def test_outsider_has_no_portal(firm, as_user):

@@ -9,6 +9,7 @@ from django.db.models import F
 
 from clients.models import Client
 
+from ..alerts import schedule_balance_check
 from ..models import ChangeKind, EntryChange, TimeEntry
 
 
@@ -47,6 +48,7 @@ def record_change(
     description: str = "",
 ):
     move_balance(client_id, minutes_delta)
+    schedule_balance_check(client_id)
     return EntryChange.objects.create(
         entry=entry if kind != ChangeKind.DELETED else None,
         entry_ref=entry.pk,
