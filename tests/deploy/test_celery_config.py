@@ -50,9 +50,7 @@ def test_every_registered_task_acks_late_requeues_on_worker_loss_and_retries_wit
 def test_visibility_timeout_exceeds_the_longest_countdown():
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert visibility > core_tasks.RETRY_BACKOFF_MAX_SECONDS
-    assert visibility > max(
-        entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
-    )
+    assert visibility > max(entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values())
 
 
 def test_beat_runs_the_sweep():
