@@ -176,7 +176,9 @@ CELERY_IMPORTS = ["core.tasks"]
 # Redis hands an unacked task to another worker after this long. It must exceed the longest
 # countdown (the retry backoff cap, core.tasks.RETRY_BACKOFF_MAX_SECONDS = 600 s) and the longest
 # run (a full sync), or a waiting or running task would run twice at once.
-CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 60 * 60)
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int(
+    "CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 60 * 60
+)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 # One queue per kind of work, so a slow PDF batch or a stuck mail server never delays a sync
 # (deploy/README.md has the worker command lines; the PDF worker runs with prefetch 1 and one
