@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -157,16 +158,22 @@ class PostgresCluster:
             preexec = lambda: (os.setgid(entry.pw_gid), os.setuid(entry.pw_uid))  # noqa: E731
         else:
             preexec = None
-        return subprocess.run(
-            command, check=check, capture_output=True, text=True, preexec_fn=preexec, timeout=120,
-            env={**os.environ, "LC_ALL": "C.UTF-8"},
+        result = subprocess.run(
+            command, capture_output=True, text=True, preexec_fn=preexec, timeout=120,
+            env={**os.environ, "LC_ALL": "C.UTF-8"}, cwd=self.directory,
         )  # fmt: skip
+        if check and result.returncode != 0:
+            pytest.fail(
+                f"{command[0]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
+        return result
 
     def init(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         if self._user:
             entry = pwd.getpwnam(self._user)
             os.chown(self.directory, entry.pw_uid, entry.pw_gid)
+        self.directory.chmod(0o755)
         initdb = shutil.which("initdb")
         if initdb is None:
             pytest.fail("initdb is not on PATH (PostgreSQL server binaries are needed)")
@@ -190,11 +197,15 @@ class PostgresCluster:
 
 
 @contextlib.contextmanager
-def postgres_cluster(directory: Path) -> Iterator[PostgresCluster]:
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway cluster in a folder of its own under /tmp (pytest's tmp_path is private to
+    root, and the server runs as the postgres user)."""
+    directory = Path(tempfile.mkdtemp(prefix="hourbank-pg-"))
     cluster = PostgresCluster(directory)
-    cluster.init()
-    cluster.start()
     try:
+        cluster.init()
+        cluster.start()
         yield cluster
     finally:
         cluster.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
