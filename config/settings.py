@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "import_export",
     # Serves Swagger UI's JS/CSS from our own static files (CSP: script-src 'self').
     "ninja",
+    # Who changed what and when: purchases, rates, plans, invoices (AUDITLOG_INCLUDE_TRACKING_MODELS).
+    "auditlog",
     "clients",
     "timetracking",
     "sync",
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Stamps each audit row with the request's user (core/audit.py).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -197,6 +201,18 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Audit trail (core/audit.py) --------------------------------------------
+# Entries keep their own history (timetracking.EntryChange); these are the other money-moving rows.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "clients.HourPurchase",
+    "clients.BillingPlan",
+    "timetracking.RateCard",
+    "timetracking.CostRate",
+    "billing.Invoice",
+)
+# The client address is not evidence we need, and X-Forwarded-For would be believed blindly.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from config.api import api
 from config.views import healthz, home
+from core.audit import audit_log
 from portal import views as portal_views
 from sync import views as sync_views
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("audit/", audit_log, name="audit-log"),
     path("", include("timetracking.urls")),
     path("portal/", portal_views.portal_home, name="portal"),
     path("sync/", include("sync.urls")),
