@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "import_export",
     # Serves Swagger UI's JS/CSS from our own static files (CSP: script-src 'self').
     "ninja",
+    # Who changed what and when: purchases, rates, plans, invoices (AUDITLOG_INCLUDE_TRACKING_MODELS).
+    "auditlog",
     "clients",
     "timetracking",
     "sync",
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Stamps each audit row with the request's user (config/audit.py).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,10 +169,31 @@ CELERY_RESULT_BACKEND = None
 # Without a broker the app still works: tasks run in-process, right away.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acked after it ran and re-queued when its worker dies mid-way (kill -9, OOM): every
+# task is idempotent (core/tasks.py has the shared base with retries, backoff and jitter).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_IMPORTS = ["core.tasks"]
+# Redis hands an unacked task to another worker after this long. It must exceed the longest
+# countdown (the retry backoff cap, core.tasks.RETRY_BACKOFF_MAX_SECONDS = 600 s) and the longest
+# run (a full sync), or a waiting or running task would run twice at once.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int(
+    "CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 60 * 60
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+# One queue per kind of work, so a slow PDF batch or a stuck mail server never delays a sync
+# (deploy/README.md has the worker command lines; the PDF worker runs with prefetch 1 and one
+# process each). First matching pattern wins.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "sync.*": {"queue": "sync"},
+    "billing.*pdf*": {"queue": "pdf"},
+    "*.send_*": {"queue": "email"},
+    "*email*": {"queue": "email"},
+}
 
 if REDIS_URL:
     CACHES = {
@@ -176,6 +201,18 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Audit trail (config/audit.py) --------------------------------------------
+# Entries keep their own history (timetracking.EntryChange); these are the other money-moving rows.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "clients.HourPurchase",
+    "clients.BillingPlan",
+    "timetracking.RateCard",
+    "timetracking.CostRate",
+    "billing.Invoice",
+)
+# The client address is not evidence we need, and X-Forwarded-For would be believed blindly.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
 
 # --- Email ------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -204,8 +241,12 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 # /healthz is probed by load balancers over plain http inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=60 * 60 * 24 * 365) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = HTTPS and env.bool("HSTS_PRELOAD", default=True)
+# No script reads the CSRF cookie: htmx gets the token from the page (base.html hx-headers) and
+# the API docs from their template, so the cookie can be out of JavaScript's reach too.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
@@ -263,4 +304,6 @@ CELERY_BEAT_SCHEDULE = {
     "sync-tempo": {"task": "sync.tasks.sync_tempo", "schedule": JIRA_SYNC_INTERVAL_SECONDS},
     # The daily hour-block expiry (PRODUCT §5.4), hourly so each client's day starts on time.
     "expire-hour-blocks": {"task": "timetracking.tasks.expire_hour_blocks_task", "schedule": 3600},
+    # Work whose task could not be enqueued (broker down at commit time): core.tasks sweeps.
+    "sweep-pending-work": {"task": "core.tasks.sweep_pending_work", "schedule": 5 * 60},
 }

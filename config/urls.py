@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
+from config.audit import audit_log
 from config.views import healthz, home
 from sync import views as sync_views
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("audit/", audit_log, name="audit-log"),
     path("", include("timetracking.urls")),
     path("portal/", include("portal.urls")),
     path("account/", include("portal.account_urls")),

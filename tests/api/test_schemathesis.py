@@ -16,13 +16,14 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from clients.services import add_purchase, create_api_token
 from tests.factories import TimeEntryFactory
 
-# 2 users × 2 modes × at least 75 of 80 examples ≥ 300 generated requests.
+# 3 users × 2 modes × at least 170 of 180 examples ≥ 1,020 generated requests (the issue asks
+# for 1,000). Measured: 3 min 10 s for the six runs in one process on a busy machine.
 # The day entries are logged on unless a test says otherwise.
 ENTRY_DAY = datetime.date(2026, 3, 2)
 
 
-EXAMPLES_PER_RUN = 80
-MIN_REQUESTS_PER_RUN = 75
+EXAMPLES_PER_RUN = 180
+MIN_REQUESTS_PER_RUN = 170
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def _known_ids(firm, entries, path: str) -> list[int]:
     return [entry.pk for entry in entries]
 
 
-@pytest.mark.parametrize("who", ["staff", "acme_user"])
+@pytest.mark.parametrize("who", ["staff", "finance", "acme_user"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_generated_requests_never_get_a_server_error(api_schema, seeded, who, mode):
     firm, entries = seeded
@@ -111,4 +112,4 @@ def test_generated_requests_never_get_a_server_error(api_schema, seeded, who, mo
     assert len(sent) >= MIN_REQUESTS_PER_RUN, f"only {len(sent)} requests were generated"
     statuses = {status for _, _, status in sent}
     # The run got past authentication to real answers, not only to 400s and 404s.
-    assert (200 if who == "staff" else 403) in statuses
+    assert (403 if who == "acme_user" else 200) in statuses
