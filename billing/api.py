@@ -6,6 +6,7 @@ naming the field, an illegal transition → 409."""
 from datetime import date
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
@@ -15,6 +16,7 @@ from clients.roles import has_role, is_client_user
 from core.api import (
     READ_ERRORS,
     WRITE_ERRORS,
+    ErrorOut,
     Id,
     PageQuery,
     Text,
@@ -26,12 +28,16 @@ from core.api import (
 )
 
 from .models import Invoice, InvoiceStatus
+from .pdf_views import pdf_filename, pdf_response
 from .selectors import InvoiceFilters, get_invoice_for_user, invoice_list
 from .services import (
     InvoiceError,
     InvoiceInvalid,
+    PdfUnavailable,
     delete_draft,
     generate_draft,
+    pdf_bytes,
+    ready_invoice_pdf,
     refresh_stale_draft,
     transition,
 )
@@ -100,8 +106,8 @@ def invoice_json(invoice: Invoice, *, with_lines: bool = False) -> dict:
         "subtotal": money_text(invoice.subtotal),
         "tax": money_text(invoice.tax),
         "total": money_text(invoice.total),
-        # PDFs come with the PDF issue (PRODUCT §5.3).
-        "pdf_url": None,
+        # Always downloadable: a PDF not rendered yet is rendered on the request.
+        "pdf_url": reverse("api-v1:invoice_pdf", kwargs={"invoice_id": invoice.pk}),
     }
     if with_lines:
         data["lines"] = [line_json(line) for line in invoice.lines.order_by("position")]
@@ -177,6 +183,34 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn):
 def get_invoice(request: HttpRequest, invoice_id: Id):
     invoice = refresh_stale_draft(get_invoice_for_user(api_user(request), invoice_id))
     return invoice_json(invoice, with_lines=True)
+
+
+PDF_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The invoice as a PDF (a draft's carries a DRAFT watermark).",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response={**READ_ERRORS, 503: ErrorOut},
+    auth=READER,
+    url_name="invoice_pdf",
+    openapi_extra=PDF_RESPONSE,
+)
+def get_invoice_pdf(request: HttpRequest, invoice_id: Id):
+    """`application/pdf`. An approved invoice's PDF is the stored one, never rendered again;
+    client users get only their own approved, sent and paid invoices."""
+    invoice = refresh_stale_draft(get_invoice_for_user(api_user(request), invoice_id))
+    try:
+        pdf = ready_invoice_pdf(invoice)
+    except PdfUnavailable as error:
+        raise HttpError(503, error.message) from error
+    return pdf_response(pdf, pdf_bytes(pdf), pdf_filename(invoice))
 
 
 @router.delete("/invoices/{invoice_id}", response={204: None, **WRITE_ERRORS}, auth=FINANCE)

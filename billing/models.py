@@ -189,3 +189,39 @@ class InvoiceTransition(models.Model):
 
     def __str__(self):
         return f"{self.invoice}: {self.from_status or '—'} → {self.to_status}"
+
+
+class PdfStatus(models.TextChoices):
+    PENDING = "pending", "Rendering"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class InvoicePdf(models.Model):
+    """The rendered PDF of an invoice (PRODUCT §5.3). Once an approved invoice's PDF is ready
+    (`final`), it is the document that was issued: it is never rendered again. A draft's PDF
+    (watermarked) is rendered on demand and replaced by the final one at approval."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="pdf")
+    status = models.CharField(max_length=10, choices=PdfStatus.choices, default=PdfStatus.PENDING)
+    final = models.BooleanField(default=False, help_text="Rendered from the approved invoice")
+    file = models.FileField(upload_to="invoices/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "invoice PDF"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PdfStatus.values), name="invoice_pdf_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (~Q(file="") & ~Q(sha256="")),
+                name="invoice_pdf_ready_has_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"PDF of {self.invoice}: {self.status}"

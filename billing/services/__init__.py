@@ -11,19 +11,31 @@ from .lifecycle import (
     transition,
     void_invoice,
 )
+from .pdfs import (
+    PdfUnavailable,
+    pdf_bytes,
+    ready_invoice_pdf,
+    render_and_store_pdf,
+    request_invoice_pdf,
+)
 
 __all__ = [
     "ACTIONS",
     "IllegalTransition",
     "InvoiceError",
     "InvoiceInvalid",
+    "PdfUnavailable",
     "approve_invoice",
     "delete_draft",
     "generate_draft",
     "next_number",
     "pay_invoice",
+    "pdf_bytes",
+    "ready_invoice_pdf",
     "rebuild_draft_lines",
     "refresh_stale_draft",
+    "render_and_store_pdf",
+    "request_invoice_pdf",
     "send_invoice",
     "transition",
     "void_invoice",

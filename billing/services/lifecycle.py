@@ -19,6 +19,7 @@ from timetracking.services import (
 from ..models import Invoice, InvoiceEntry, InvoiceSequence, InvoiceStatus
 from .drafts import lock_client, lock_invoice, record_transition, store_lines
 from .errors import IllegalTransition
+from .pdfs import request_invoice_pdf
 
 # The transitions PRODUCT §5.1 allows: action → (from statuses, to status).
 TRANSITIONS = {
@@ -60,7 +61,7 @@ def next_number(year: int) -> str:
 @transaction.atomic
 def approve_invoice(invoice_id: int, *, by=None) -> Invoice:
     """Rebuild the lines one last time and freeze them, number the invoice, set its issue and
-    due dates and lock its entries."""
+    due dates and lock its entries; its PDF is rendered by the worker once this commits."""
     invoice = _locked_for("approve", invoice_id)
     client = invoice.client
     store_lines(invoice, client)
@@ -73,6 +74,7 @@ def approve_invoice(invoice_id: int, *, by=None) -> Invoice:
     set_invoice_lock(invoice.pk, True)
     settle_invoice_adjustments(invoice.pk)
     record_transition(invoice, InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, by)
+    request_invoice_pdf(invoice.pk)
     return invoice
 
 
