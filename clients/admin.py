@@ -4,6 +4,7 @@ projects, tasks, profiles, API tokens, and the User admin with its profile.
 Access follows the role (PRODUCT §9): admins see everything; finance gets billing, rates and
 plans through the "Finance" group that `services.sync_admin_access` maintains."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -15,11 +16,12 @@ from .models import (
     Client,
     FirmSettings,
     HourPurchase,
+    LedgerKind,
     Project,
     Task,
     UserProfile,
 )
-from .services import add_purchase, create_api_token, sync_admin_access
+from .services import add_correction, add_purchase, create_api_token, sync_admin_access
 
 
 def adopt_saved(obj, saved) -> None:
@@ -51,8 +53,18 @@ class HourPurchaseInline(admin.TabularInline):
     new (possibly negative) row, saved through `add_purchase` by ClientAdmin.save_formset."""
 
     model = HourPurchase
-    fields = ("date", "hours", "minutes", "note", "entered_by", "created_at")
-    readonly_fields = ("minutes", "entered_by", "created_at")
+    fields = (
+        "date",
+        "hours",
+        "minutes",
+        "price",
+        "expires_on",
+        "kind",
+        "note",
+        "entered_by",
+        "created_at",
+    )
+    readonly_fields = ("minutes", "kind", "entered_by", "created_at")
     extra = 0
     can_delete = False
     ordering = ("-date", "-id")
@@ -78,6 +90,8 @@ def save_new_purchases(request, formset) -> None:
                 on_date=purchase.date,
                 note=purchase.note,
                 by=request.user,
+                price=purchase.price,
+                expires_on=purchase.expires_on,
             )
 
 
@@ -126,16 +140,57 @@ class BillingPlanAdmin(admin.ModelAdmin):
     list_select_related = ("client",)
 
 
+class LedgerRowAdminForm(forms.ModelForm):
+    """A new ledger row: a purchase block or a correction (`expiry` rows come only from the
+    daily task). The service's refusals become form errors."""
+
+    kind = forms.ChoiceField(
+        choices=[(LedgerKind.PURCHASE, "Purchase"), (LedgerKind.CORRECTION, "Correction")],
+        initial=LedgerKind.PURCHASE,
+    )
+
+    class Meta:
+        model = HourPurchase
+        fields = ("client", "date", "kind", "hours", "price", "expires_on", "note")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == LedgerKind.CORRECTION:
+            if not (data.get("note") or "").strip():
+                self.add_error(
+                    "note", "A correction needs a note saying why, e.g. 'Purchase entered twice'."
+                )
+            for name in ("price", "expires_on"):
+                if data.get(name) is not None:
+                    self.add_error(name, "A correction has no price or expiry date.")
+        elif data.get("hours") is not None and data["hours"] < 0:
+            self.add_error("hours", "A purchase adds hours, e.g. 40; use a correction for -2.5.")
+        return data
+
+
 @admin.register(HourPurchase)
 class HourPurchaseAdmin(admin.ModelAdmin):
-    """The ledger across clients. Rows are never changed or deleted; add a correcting row."""
+    """The ledger across clients. Rows are never changed or deleted (the database refuses it
+    too); a mistake is undone by adding a correction. Managers' equivalent: the client page."""
 
-    list_display = ("date", "client", "hours", "minutes", "note", "entered_by", "created_at")
-    list_filter = ("client", "date")
+    form = LedgerRowAdminForm
+    list_display = (
+        "date",
+        "client",
+        "kind",
+        "hours",
+        "minutes",
+        "price",
+        "expires_on",
+        "note",
+        "entered_by",
+        "created_at",
+    )
+    list_filter = ("kind", "client", "date")
     search_fields = ("note", "client__code", "client__name")
     list_select_related = ("client", "entered_by")
     date_hierarchy = "date"
-    fields = ("client", "date", "hours", "note")
+    fields = ("client", "date", "kind", "hours", "price", "expires_on", "note")
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -144,10 +199,26 @@ class HourPurchaseAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        purchase = add_purchase(
-            client=obj.client, hours=obj.hours, on_date=obj.date, note=obj.note, by=request.user
-        )
-        adopt_saved(obj, purchase)
+        data = form.cleaned_data
+        if data["kind"] == LedgerKind.CORRECTION:
+            row = add_correction(
+                client=data["client"],
+                hours=data["hours"],
+                on_date=data["date"],
+                note=data["note"],
+                by=request.user,
+            )
+        else:
+            row = add_purchase(
+                client=data["client"],
+                hours=data["hours"],
+                on_date=data["date"],
+                note=data["note"],
+                by=request.user,
+                price=data["price"],
+                expires_on=data["expires_on"],
+            )
+        adopt_saved(obj, row)
 
 
 class TaskInline(admin.TabularInline):

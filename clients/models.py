@@ -216,6 +216,20 @@ class HourPurchase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # PRODUCT §5.4: an `expiry` row names the block it expires; one-to-one, so two overlapping
+    # expiry runs cannot both write one.
+    expires_block = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="expiry_row",
+    )
+    # The days the 30- and 7-day expiry notices went out; set by a conditional UPDATE that
+    # only one sender can win, so each notice is sent once.
+    notice_30_sent_on = models.DateField(null=True, blank=True, editable=False)
+    notice_7_sent_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]

@@ -13,6 +13,7 @@ from .models import (
     ApiToken,
     Client,
     HourPurchase,
+    LedgerKind,
     Project,
     ProjectStatus,
     Role,
@@ -44,14 +45,89 @@ def parse_purchase_hours(text) -> Decimal:
     return hours
 
 
+def parse_purchase_price(value) -> Decimal | None:
+    """A block's price in the client's currency: ≥ 0 with at most 2 decimals, or none."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        price = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        price = None
+    if (
+        price is None
+        or not price.is_finite()
+        or price < 0
+        or price.as_tuple().exponent < -2
+        or price >= Decimal("10000000000")
+    ):
+        raise PurchaseError(
+            f"Price must be a non-negative amount with at most 2 decimals, e.g. 4800.00 (got {value!r})."
+        )
+    return price
+
+
+def lock_client(client: Client) -> None:
+    """Serialize the balance-changing writes of one client (PRODUCT: client row first)."""
+    Client.objects.select_for_update(of=("self",)).filter(pk=client.pk).first()
+
+
 @transaction.atomic
-def add_purchase(*, client: Client, hours, on_date: date, note: str = "", by=None) -> HourPurchase:
-    """Add a row to the hour-bank ledger; a correction is a negative row, never an edit."""
+def add_purchase(
+    *,
+    client: Client,
+    hours,
+    on_date: date,
+    note: str = "",
+    by=None,
+    price=None,
+    expires_on: date | None = None,
+) -> HourPurchase:
+    """Add a block to the hour-bank ledger (optionally priced and expiring).
+
+    Rows are never edited; negative hours here are a correction (the older way to write one,
+    kept for the client page's purchase form) — `add_correction` is the checked way."""
     hours = parse_purchase_hours(hours)
-    # Serialize balance-changing writes of one client.
-    Client.objects.select_for_update().filter(pk=client.pk).first()
+    price = parse_purchase_price(price)
+    if hours < 0 and (price is not None or expires_on is not None):
+        raise PurchaseError(
+            "Only a purchase of positive hours has a price or an expiry date, e.g. 40 h for 4800.00."
+        )
+    if expires_on is not None and expires_on < on_date:
+        raise PurchaseError(
+            f"The expiry date ({expires_on}) is before the purchase date ({on_date}); use {on_date} or later."
+        )
+    lock_client(client)
     return HourPurchase.objects.create(
-        client=client, date=on_date, hours=hours, note=note, entered_by=by
+        client=client,
+        date=on_date,
+        hours=hours,
+        note=note,
+        entered_by=by,
+        kind=LedgerKind.CORRECTION if hours < 0 else LedgerKind.PURCHASE,
+        price=price,
+        expires_on=expires_on,
+    )
+
+
+@transaction.atomic
+def add_correction(*, client: Client, hours, on_date: date, note: str, by=None) -> HourPurchase:
+    """Undo a ledger mistake with a ± hours row (PRODUCT §5.4); the note says why.
+
+    Role checks (manager and up) are the caller's: views, the API and the admin."""
+    hours = parse_purchase_hours(hours)
+    note = (note or "").strip()
+    if not note:
+        raise PurchaseError(
+            "A correction needs a note saying why, e.g. 'Purchase of 2 March entered twice'."
+        )
+    lock_client(client)
+    return HourPurchase.objects.create(
+        client=client,
+        date=on_date,
+        hours=hours,
+        note=note,
+        entered_by=by,
+        kind=LedgerKind.CORRECTION,
     )
 
 

@@ -261,4 +261,6 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "sync-jira": {"task": "sync.tasks.sync_jira", "schedule": JIRA_SYNC_INTERVAL_SECONDS},
     "sync-tempo": {"task": "sync.tasks.sync_tempo", "schedule": JIRA_SYNC_INTERVAL_SECONDS},
+    # The daily hour-block expiry (PRODUCT §5.4), hourly so each client's day starts on time.
+    "expire-hour-blocks": {"task": "timetracking.tasks.expire_hour_blocks_task", "schedule": 3600},
 }

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .views.ledger import client_ledger
 
 urlpatterns = [
     path("my-work/", views.my_work, name="my-work"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path(
         "clients/<int:client_id>/purchases/", views.client_add_purchase, name="client-add-purchase"
     ),
+    path("clients/<int:client_id>/ledger/", client_ledger, name="client-ledger"),
     path(
         "clients/<int:client_id>/reapply-billing-rules/",
         views.client_reapply_billing_rules,

@@ -1,6 +1,7 @@
 """JSON API of the timetracking layer (INTERFACES §3): client summaries and hour banks,
 unbilled time, and time entries. Thin: reads come from selectors, writes from services."""
 
+from . import ledger  # noqa: F401  (registers /clients/{id}/ledger on the router)
 from .clients import (
     ClientHoursOut,
     ClientSummaryOut,

@@ -50,7 +50,7 @@ class RequestOut(Schema):
 
 class HistoryOut(Schema):
     at: str = Field(description="ISO 8601 UTC, e.g. 2026-03-02T14:05:00Z")
-    kind: Literal["created", "updated", "deleted", "purchase", "adjustment"]
+    kind: Literal["created", "updated", "deleted", "purchase", "correction", "expiry", "adjustment"]
     entry_id: int | None
     minutes_delta: int
     description: str

@@ -88,7 +88,7 @@ def consumption_history(client, limit: int = 100) -> list[HistoryRow]:
     rows += [
         HistoryRow(
             at=p.created_at,
-            kind="purchase",
+            kind=p.kind,
             entry_id=None,
             minutes_delta=p.minutes,
             description=p.note,
