@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fieldwork",
     "billing",
     "portal",
+    "insights",
 ]
 
 MIDDLEWARE = [
