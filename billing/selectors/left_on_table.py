@@ -81,7 +81,11 @@ def left_on_table(client: Client, *, today: date) -> LeftOnTable:
             unbilled_minutes=unbilled_minutes,
             problem=error.message,
         )
-    adjustments = pending_adjustments(client.pk).select_related("entry")
+    adjustments = [
+        adjustment
+        for adjustment in pending_adjustments(client.pk).select_related("entry")
+        if adjustment.currency in ("", client.currency)
+    ]
     lines = lines + rules.adjustment_lines(adjustment_facts(adjustments))
     return LeftOnTable(
         client=client,

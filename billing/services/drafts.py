@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from clients.models import BillingMode, Client
 from timetracking.models import TimeEntry
+from timetracking.selectors import pending_adjustments
 from timetracking.services import (
     attach_adjustments_to_invoice,
     attach_entries_to_invoice,
-    pending_adjustments,
     release_invoice_adjustments,
     release_invoice_entries,
 )
