@@ -68,6 +68,11 @@ class InsightsForm(forms.Form):
         self.fields["period"].error_messages["invalid_choice"] = (
             "Period %(value)s is not one of week, month, quarter, custom."
         )
+        self.fields["client"].label_from_instance = lambda c: f"{c.code} · {c.name}"
+        self.fields["project"].label_from_instance = lambda p: (
+            f"{p.client.code} · {p.code} · {p.name}"
+        )
+        self.fields["member"].label_from_instance = lambda m: m.display_name
         for name in ("client", "project", "member"):
             self.fields[name].error_messages["invalid_choice"] = (
                 f"That {name} does not exist; pick one from the list, e.g. the first one."

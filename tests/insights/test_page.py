@@ -74,7 +74,9 @@ def test_nav_link_for_managers_only(books, as_user):
 def test_csv_equals_the_table(books, as_user, table):
     http = as_user(books.finance)
     page = read_tables(http.get(PAGE, {**MARCH, "bucket": "week"}).content.decode())
-    exported = csv_rows(http.get(reverse("insights:csv", args=[table]), {**MARCH, "bucket": "week"}))
+    exported = csv_rows(
+        http.get(reverse("insights:csv", args=[table]), {**MARCH, "bucket": "week"})
+    )
     shown = page[table]
     if exported[1:] == [] and len(shown) == 2:
         shown = shown[:1]  # the page's "Nothing in this period." row is not data
@@ -84,7 +86,14 @@ def test_csv_equals_the_table(books, as_user, table):
 
 def test_money_is_exported_with_two_decimals_in_each_currency(books, as_user):
     rows = csv_rows(as_user(books.manager).get(reverse("insights:csv", args=["money_left"]), MARCH))
-    assert rows[0] == ["Client", "Billing mode", "Currency", "Unbilled hours", "Would bill now", "Note"]
+    assert rows[0] == [
+        "Client",
+        "Billing mode",
+        "Currency",
+        "Unbilled hours",
+        "Would bill now",
+        "Note",
+    ]
     by_client = {row[0].split(" ·")[0]: row for row in rows[1:]}
     assert by_client["ACME"][2:5] == ["USD", "2.67", "266.67"]
     assert by_client["EURO"][2:5] == ["EUR", "2.00", "500.00"]
