@@ -165,3 +165,40 @@ def test_filters_by_client_and_project(books):
     }
     scope, _ = march(project=books.internal.pk)
     assert [row.project_code for row in margins(scope)] == ["FIRM-INT"]
+
+
+def test_money_left_sums_in_sql_to_the_same_amount_as_entry_by_entry_lines(books):
+    from datetime import time
+
+    from billing import rules
+    from billing.selectors import entry_facts, plan_rules
+    from tests.factories import TaskFactory, TimeEntryFactory
+    from timetracking.selectors import unbilled_entries
+
+    incident = TaskFactory(
+        project=books.web, name="Outage", jira_issue_type="Incident", jira_priority="P1"
+    )
+    for day, minutes, start in [
+        (date(2026, 3, 2), 25, time(22, 0)),  # off hours, critical: ×1.5
+        (date(2026, 3, 3), 35, None),
+        (date(2026, 4, 3), 10, time(10, 0)),
+        (date(2026, 4, 7), 17, None),
+    ]:
+        TimeEntryFactory(
+            task=incident,
+            member=books.alice,
+            on_date=day,
+            duration_minutes=minutes,
+            start_time=start,
+        )
+    today = timezone.localdate()
+    entries = unbilled_entries(books.acme, None, today).select_related("task", "member__user")
+    by_entry = rules.time_and_materials_lines(
+        entry_facts(books.acme, entries), plan_rules(books.acme)
+    )
+    expected = rules.totals(by_entry, Decimal("0")).subtotal
+    # 266.67 as before + 25 × 100 × 1.5 / 60 = 62.50 + (35 + 10 + 17) × 100 / 60 = 103.33
+    assert expected == Decimal("432.50")
+    scope, _ = march()
+    rows = {row.client.code: row for row in money_left_on_table(scope, today=today)}
+    assert rows["ACME"].amount == expected
