@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "fieldwork",
     "billing",
     "portal",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sync/", include("sync.urls")),
     path("field/", include("fieldwork.urls")),
     path("billing/", include("billing.urls")),
+    path("insights/", include("insights.urls")),
     path("webhooks/jira", sync_views.jira_webhook, name="jira-webhook"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

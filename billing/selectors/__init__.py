@@ -19,6 +19,7 @@ from .invoices import (
     totals_by_currency,
     visible_invoices,
 )
+from .left_on_table import LeftOnTable, left_on_table
 from .unbilled import GenerateGroup, generate_preview
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "hour_bank_overage_minutes",
     "invoice_detail",
     "invoice_list",
+    "LeftOnTable",
+    "left_on_table",
     "plan_rules",
     "priced_purchases",
     "support_months",

@@ -1,0 +1,75 @@
+"""What every insights figure shares: the period and filters, and the one entry value
+expression the database sums (the SQL form of `core.units.minutes_value`)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models.functions import Coalesce, Round
+
+from timetracking.models import TimeEntry
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def entry_value(minutes_field: str, rate_field: str):
+    """One entry's value rounded to the cent (PostgreSQL rounds numeric half away from zero,
+    which is half-up for these non-negative values): `core.units.minutes_value` in SQL, so a
+    total is the sum of per-entry rounded values. Entries without a rate are NULL (add nothing)."""
+    return Round(
+        ExpressionWrapper(
+            F(minutes_field) * F(rate_field) / Value(60),
+            output_field=DecimalField(decimal_places=6),
+        ),
+        2,
+        output_field=MONEY,
+    )
+
+
+def summed_value(minutes_field: str, rate_field: str):
+    return Coalesce(Sum(entry_value(minutes_field, rate_field)), Value(0), output_field=MONEY)
+
+
+BILLABLE_VALUE = summed_value("billable_minutes", "billing_rate")
+COST_VALUE = summed_value("duration_minutes", "cost_rate")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An inclusive period and optional client, project and member filters."""
+
+    date_from: date
+    date_to: date
+    client_id: int | None = None
+    project_id: int | None = None
+    member_id: int | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> "Scope":
+        """The period of the same length just before this one (same filters)."""
+        end = self.date_from - timedelta(days=1)
+        return Scope(
+            end - timedelta(days=self.days - 1),
+            end,
+            self.client_id,
+            self.project_id,
+            self.member_id,
+        )
+
+    def entries(self, date_from: date | None = None, date_to: date | None = None):
+        entries = TimeEntry.objects.filter(
+            date__gte=date_from or self.date_from, date__lte=date_to or self.date_to
+        )
+        return self.filtered(entries)
+
+    def filtered(self, entries):
+        if self.client_id:
+            entries = entries.filter(task__project__client_id=self.client_id)
+        if self.project_id:
+            entries = entries.filter(task__project_id=self.project_id)
+        if self.member_id:
+            entries = entries.filter(member_id=self.member_id)
+        return entries
