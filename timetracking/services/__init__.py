@@ -25,6 +25,7 @@ from .invoices import (
 from .members import ensure_member, placeholder_member
 from .timer import TimerError, discard_timer, start_timer, stop_timer
 from .timesheet import set_timesheet_cell
+from .timesheet_rows import add_timesheet_rows, copy_last_weeks_rows, save_timesheet_cell  # noqa: F401
 
 __all__ = [
     "EntryError",
