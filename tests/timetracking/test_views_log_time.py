@@ -589,7 +589,10 @@ def test_preview_shows_the_chosen_members_rate_and_balance(firm, as_user):
     for_alice = http.get(f"{url}&member={alice.pk}", headers=htmx("entry-preview"))
     for_staff = http.get(f"{url}&member={firm.staff_member.pk}", headers=htmx("entry-preview"))
 
-    assert "Billing at USD 140.00/h" in for_alice.content.decode()
+    # Saving for an overhead-only member bills nothing: the preview says so, not a rate.
+    assert "Not billable" in for_alice.content.decode()
+    assert "Overhead-only member" in for_alice.content.decode()
+    assert "Billing at" not in for_alice.content.decode()
     assert "10.00 h after this entry" in for_alice.content.decode()
     assert "Billing at USD 100.00/h" in for_staff.content.decode()
     assert "8.00 h after this entry" in for_staff.content.decode()
@@ -713,3 +716,43 @@ def test_member_select_keeps_query_counts(firm, as_user):
     assert before == after
     # The staff dialog does not even read the member list; the manager's reads it once.
     assert before[1] == before[0] + 1
+
+
+@pytest.mark.parametrize(
+    ("classification", "reason"),
+    [("internal", "Internal project"), ("overhead", "Overhead project")],
+)
+def test_internal_and_overhead_tasks_preview_not_billable(firm, as_user, classification, reason):
+    project = firm.acme_task.project
+    project.classification = classification
+    project.save()
+    PurchaseFactory(client=firm.acme, hours=10)
+
+    html = (
+        as_user(firm.staff)
+        .get(
+            f"/log-time/preview/?task={firm.acme_task.pk}&duration=2h&billable=on&billable_shown=1",
+            headers=htmx("entry-preview"),
+        )
+        .content.decode()
+    )
+
+    assert "Not billable" in html and reason in html
+    assert "Billing at" not in html
+    assert "10.00 h after this entry" in html
+
+
+def test_unticked_billable_previews_the_balance_unchanged(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=10)
+
+    html = (
+        as_user(firm.staff)
+        .get(
+            f"/log-time/preview/?task={firm.acme_task.pk}&duration=1h&billable_shown=1",
+            headers=htmx("entry-preview"),
+        )
+        .content.decode()
+    )
+
+    assert "Not billable" in html and "Billable is off" in html
+    assert "10.00 h after this entry" in html
