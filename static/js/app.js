@@ -17,10 +17,14 @@
           dialog.remove();
         });
         // Focus where typing starts: a refused field, else the duration once the task is known.
-        var task = dialog.querySelector("#id_task");
+        var task = dialog.querySelector("#id_task-value");
         var first = dialog.querySelector("[aria-invalid=true]") ||
           (!task || task.value ? dialog.querySelector("#id_duration:not([disabled])") : null) ||
           dialog.querySelector("input:not([type=hidden]):not([readonly]):not([disabled]), select, textarea");
+        if (task && task.value) {
+          var combobox = dialog.querySelector("#id_task");
+          combobox.dataset.picked = combobox.value;
+        }
         if (first) {
           first.focus();
         }
@@ -34,18 +38,6 @@
     if (dialog) {
       event.preventDefault();
       dialog.close();
-    }
-  });
-
-  // A task's default for "Billable" follows its project's classification (PRODUCT §2.2).
-  document.addEventListener("change", function (event) {
-    if (event.target.id !== "id_task") {
-      return;
-    }
-    var option = event.target.selectedOptions[0];
-    var billable = document.getElementById("id_billable");
-    if (option && option.dataset.billable && billable && !billable.disabled) {
-      billable.checked = option.dataset.billable === "true";
     }
   });
 

@@ -9,9 +9,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.combobox import pick_task
 from tests.browser.conftest import login
-from tests.factories import PurchaseFactory, RateFactory
-from tests.timetracking.views_support import log
+from tests.factories import PurchaseFactory, RateFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +48,30 @@ def busy_firm(firm):
     long_text = "Reproduced the checkout failure with a very long card holder name " * 2
     for days_ago in range(6):
         on = today - datetime.timedelta(days=days_ago)
-        log(firm.manager_member, firm.acme_task, 95, on=on, description=long_text)
-        log(firm.manager_member, firm.internal_task, 30, on=on, description="Stand-up")
-    log(firm.manager_member, firm.globex_task, 120, on=today, description="Patched the servers")
+        TimeEntryFactory(
+            member=firm.manager_member,
+            task=firm.acme_task,
+            duration_minutes=95,
+            on_date=on,
+            description=long_text,
+            by=firm.manager_member.user,
+        )
+        TimeEntryFactory(
+            member=firm.manager_member,
+            task=firm.internal_task,
+            duration_minutes=30,
+            on_date=on,
+            description="Stand-up",
+            by=firm.manager_member.user,
+        )
+    TimeEntryFactory(
+        member=firm.manager_member,
+        task=firm.globex_task,
+        duration_minutes=120,
+        on_date=today,
+        description="Patched the servers",
+        by=firm.manager_member.user,
+    )
     return firm
 
 
@@ -119,7 +140,7 @@ def test_the_log_time_dialog_is_centred_with_save_visible_on_a_phone(phone, busy
     phone.get_by_role("link", name="Log time").click()
     dialog = phone.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Task", exact=True).select_option(label="ACME · ACME-WEB · Checkout bug")
+    pick_task(dialog, "Task", "checkout", "ACME · ACME-WEB · Checkout bug")
     dialog.get_by_label("Duration", exact=True).fill("1h")
     expect(dialog).to_contain_text("Billing at USD 150.00/h")
 

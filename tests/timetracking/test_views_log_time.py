@@ -21,7 +21,12 @@ def test_dialog_fragment_prefills_task_date_and_billable_default(firm, as_user):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and "<dialog" in html
-    assert f'<option value="{firm.acme_task.pk}" data-billable="true" selected>' in html
+    assert f'id="id_task-value" name="task" value="{firm.acme_task.pk}"' in html
+    assert 'role="combobox"' in html and 'aria-controls="id_task-listbox"' in html
+    assert (
+        f'id="id_task-option-{firm.acme_task.pk}" role="option" data-value="{firm.acme_task.pk}" '
+        'data-billable="true" aria-selected="true"'
+    ) in html
     assert f'value="{datetime.date.today().isoformat()}"' in html
     assert 'id="id_billable" checked' in html
     # Accessible names of INTERFACES §3.1.
@@ -35,7 +40,7 @@ def test_billable_defaults_off_for_an_internal_project(firm, as_user):
     html = as_user(firm.staff).get(f"/log-time/?task={firm.internal_task.pk}").content.decode()
 
     assert 'id="id_billable" checked' not in html
-    assert 'data-billable="false" selected' in html
+    assert 'data-billable="false" aria-selected="true"' in html
 
 
 def test_without_javascript_the_dialog_is_a_full_page_form(firm, as_user):
@@ -56,11 +61,25 @@ def test_project_context_lists_that_projects_tasks(firm, as_user):
 
 
 def test_search_returns_matching_task_options(firm, as_user):
-    response = as_user(firm.staff).get("/log-time/tasks/?q=patch", headers=htmx("id_task"))
+    response = as_user(firm.staff).get(
+        "/log-time/tasks/?q=patch&picker=timer-task", headers=htmx("timer-task-listbox")
+    )
 
     html = response.content.decode()
     assert "Server patching" in html and "Checkout bug" not in html
-    assert "<option" in html and "<select" not in html
+    assert 'role="option"' in html and 'id="timer-task-option-' in html
+    assert "<select" not in html and "<ul" not in html
+
+
+def test_search_without_matches_says_so_and_refuses_odd_picker_ids(firm, as_user):
+    html = (
+        as_user(firm.staff)
+        .get('/log-time/tasks/?q=zzzz&picker="><b>', headers=htmx("x"))
+        .content.decode()
+    )
+
+    assert "No task matches" in html and 'aria-disabled="true"' in html
+    assert "<b>" not in html
 
 
 def test_htmx_post_creates_the_entry_and_signals_refresh(firm, as_user):
@@ -137,7 +156,12 @@ def test_invalid_duration_rerenders_with_message_and_typed_values(firm, as_user)
     assert not TimeEntry.objects.exists()
     assert "Duration &#x27;lots&#x27; is not understood" in html and "1h 30m" in html
     assert 'value="lots"' in html and "Keep me" in html
-    assert f'<option value="{firm.acme_task.pk}" data-billable="true" selected>' in html
+    assert f'id="id_task-value" name="task" value="{firm.acme_task.pk}"' in html
+    assert 'role="combobox"' in html and 'aria-controls="id_task-listbox"' in html
+    assert (
+        f'id="id_task-option-{firm.acme_task.pk}" role="option" data-value="{firm.acme_task.pk}" '
+        'data-billable="true" aria-selected="true"'
+    ) in html
     assert "<dialog" in html
 
 

@@ -1,5 +1,6 @@
 """The log-time dialog (PRODUCT §2.2): log, edit and delete entries, the task picker and the preview."""
 
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -27,6 +28,8 @@ from ..selectors import (
 )
 from ..services import EntryError, create_entry, delete_entry, delete_refusal, update_entry
 from .staff import NO_MEMBER, staff_view
+
+_PICKER_ID = re.compile(r"[A-Za-z][\w-]{0,40}")
 
 
 def _preview_of(values, *, member, task, entry=None) -> dict:
@@ -191,10 +194,16 @@ def task_options(request):
     tasks = task_choices(
         request.user, member, selected=selected, search=request.GET.get("q", "").strip()
     )
+    picker = request.GET.get("picker", "")
     return render(
         request,
         "timetracking/log_time.html#task_options",
-        {"tasks": tasks, "selected_task": selected},
+        {
+            "tasks": tasks,
+            "selected_task": selected,
+            # Option ids start with their combobox's id (a page can hold two pickers).
+            "picker": picker if _PICKER_ID.fullmatch(picker) else "task",
+        },
     )
 
 
