@@ -328,3 +328,22 @@ def test_cell_of_an_unknown_task_is_404(firm, as_user):
         .status_code
         == 404
     )
+
+
+def test_nav_offers_the_timesheet_only_to_members(firm, as_user):
+    member_html = as_user(firm.staff).get("/my-work/").content.decode()
+    finance_html = as_user(firm.finance).get("/my-work/").content.decode()
+
+    assert 'href="/timesheet/">Timesheet</a>' in member_html
+    assert 'href="/timesheet/">Timesheet</a>' not in finance_html
+    assert 'href="/my-work/">My Work</a>' in finance_html
+
+
+def test_timesheet_without_a_member_explains_without_a_broken_week_header(firm, as_user):
+    response = as_user(firm.finance).get("/timesheet/")
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "not set up as a member" in html
+    assert "<title>Timesheet · Hourbank</title>" in html
+    assert ": –" not in html and 'aria-label="Week"' not in html
