@@ -381,3 +381,68 @@ def test_money_reads_with_thousands_separators(firm, as_user):
     html = as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
 
     assert "Value<strong>USD 15,000.00</strong>" in html
+
+
+def test_directory_sorts_by_risk_by_default_with_reasons_burn_and_weeks(firm, as_user):
+    # ACME: 100 h bought, 56 h burnt in 28 days (14 h/week), 44 h left → runs out in 22 days,
+    # inside its 4-week warning. GLOBEX: overdrawn. ZED: healthy. NOBANK: no purchases.
+    PurchaseFactory(client=firm.acme, hours=Decimal("100"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("1"))
+    zed = ClientFactory(code="ZED", name="Aardvark Zed")
+    PurchaseFactory(client=zed, hours=Decimal("500"))
+    ClientFactory(code="NOBANK", name="Aaa No Bank")
+    today = datetime.date.today()
+    for days_ago in range(7):
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=480,
+            on_date=today - datetime.timedelta(days=days_ago),
+            by=firm.staff_member.user,
+        )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=TaskFactory(project=ProjectFactory(client=zed)),
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
+
+    html = as_user(firm.staff).get("/clients/").content.decode()
+
+    order = [
+        html.index(name) for name in ("Globex Corp", "Acme Ltd", "Aardvark Zed", "Aaa No Bank")
+    ]
+    assert order == sorted(order)
+    acme = _row(html, "ACME")
+    assert "runs out in 3 weeks" in acme and "14.00 h" in acme  # 22 days; burn per week
+    assert "Runs out within 4 weeks" in acme
+    globex = _row(html, "GLOBEX")
+    assert "Overdrawn by 1.00 h" in globex and "overdrawn" in globex
+    assert "runs out in" in _row(html, "ZED") and "weeks" in _row(html, "ZED")
+
+
+def test_sorting_by_run_out_puts_an_overdrawn_client_first(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("1"))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        by=firm.staff_member.user,
+    )
+
+    html = as_user(firm.staff).get("/clients/?sort=runout").content.decode()
+
+    assert html.index("Globex Corp") < html.index("Acme Ltd")
