@@ -780,3 +780,86 @@ def test_unticked_billable_previews_the_balance_unchanged(firm, as_user):
 
     assert "Not billable" in html and "Billable is off" in html
     assert "10.00 h after this entry" in html
+
+
+def _delete_by_htmx(http, entry):
+    return http.post(
+        f"/entries/{entry.pk}/delete/", {"next": "/my-work/"}, headers=htmx("dialog-slot")
+    )
+
+
+def test_delete_confirmation_focuses_cancel(firm, as_user):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, by=firm.staff_member.user
+    )
+
+    html = as_user(firm.staff).get(f"/entries/{entry.pk}/delete/", headers=htmx("dialog-slot"))
+
+    assert "data-close-dialog data-autofocus>Cancel</a>" in html.content.decode()
+
+
+def test_undo_restores_the_entry_its_history_and_the_balance(firm, as_user):
+    from timetracking.balances import balance_of
+    from timetracking.models import EntryChange
+
+    PurchaseFactory(client=firm.acme, hours=10)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        description="Keep me",
+        by=firm.staff_member.user,
+    )
+    http = as_user(firm.staff)
+    history_before = list(
+        EntryChange.objects.filter(entry_ref=entry.pk).values_list("kind", "minutes_delta")
+    )
+    snapshot = TimeEntry.objects.values("billing_rate", "billable_minutes", "date", "task_id").get()
+
+    deleted = _delete_by_htmx(http, entry)
+    assert "Undo</button>" in deleted.content.decode()
+    assert f'action="/entries/{entry.pk}/undo-delete/"' in deleted.content.decode()
+    assert not TimeEntry.objects.exists()
+    assert balance_of(firm.acme).remaining_minutes == 600
+
+    undone = http.post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+
+    assert undone.status_code == 200 and "Restored 1h 30m" in undone.content.decode()
+    restored = TimeEntry.objects.get()
+    assert restored.pk == entry.pk and restored.description == "Keep me"
+    assert (
+        TimeEntry.objects.values("billing_rate", "billable_minutes", "date", "task_id").get()
+        == snapshot
+    )
+    assert balance_of(firm.acme).remaining_minutes == 510
+    changes = EntryChange.objects.filter(entry_ref=entry.pk)
+    assert list(changes.values_list("kind", "minutes_delta")) == history_before
+    assert all(change.entry_id == entry.pk for change in changes)
+    # A second undo has nothing to do.
+    again = http.post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+    assert "nothing to undo" in again.content.decode()
+    assert TimeEntry.objects.count() == 1
+
+
+def test_undo_is_refused_after_its_window_and_for_someone_else(firm, as_user):
+    from timetracking.models import EntryChange
+
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, by=firm.staff_member.user
+    )
+    _delete_by_htmx(as_user(firm.staff), entry)
+
+    by_manager = as_user(firm.manager).post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+    assert "Only whoever deleted" in by_manager.content.decode()
+
+    EntryChange.objects.filter(entry_ref=entry.pk, kind="deleted").update(
+        at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=60)
+    )
+    late = as_user(firm.staff).post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+    assert "only possible for 10 seconds" in late.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.mark.parametrize("viewer", ["acme_user", "outsider"])
+def test_undo_is_404_for_client_users_and_outsiders(firm, as_user, viewer):
+    assert as_user(getattr(firm, viewer)).post("/entries/1/undo-delete/").status_code == 404
