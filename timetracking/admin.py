@@ -23,6 +23,7 @@ from .models import (
     RateCard,
     TimeEntry,
     Timer,
+    TimesheetRow,
 )
 from .services import EntryChanges, EntryError, create_entry, delete_entry, update_entry
 
@@ -358,3 +359,10 @@ class TimerAdmin(admin.ModelAdmin):
     search_fields = ("member__user__username", "task__name", "description")
     list_select_related = ("member__user", "task")
     autocomplete_fields = ("member", "task")
+
+
+@admin.register(TimesheetRow)
+class TimesheetRowAdmin(admin.ModelAdmin):
+    list_display = ("member", "task", "week_start")
+    list_filter = ("week_start",)
+    raw_id_fields = ("member", "task")

@@ -7,7 +7,7 @@ from clients.models import FirmSettings
 from core.units import hours_to_minutes, whole_minutes
 
 MAX_MANUAL_MINUTES = 24 * 60
-ACCEPTED_EXAMPLE = "use 2h, 30m, 1:30, 1.5 (hours) or minutes (e.g. 1h 30m, 2.5h, 1d or 90)"
+ACCEPTED_EXAMPLE = "use 2h, 30m, 1:30 or minutes (e.g. 1h 30m, 1.5 or 2.5h for hours, 1d or 90)"
 
 _NUMBER = r"\d+(?:[.,]\d+)?|[.,]\d+"
 # ASCII digits only: `\d` would also take "٣" or "２", which Decimal() quietly reads as numbers.
@@ -36,7 +36,8 @@ def parse_duration(
     """Whole minutes of `text`. Bare whole numbers are minutes; a bare number with a decimal
     point or comma is hours (`1.5` is 90 minutes, as in Harvest and Toggl). `signed` allows `-0:30` / `+2:25`
     (adjustments); `max_minutes=None` lifts the 24 h cap (synced and field entries)."""
-    if isinstance(text, bool):
+    # A JSON number must be whole minutes: 1.5 there is ambiguous, while the text "1.5" is hours.
+    if isinstance(text, bool | float):
         raise DurationError(f"Duration must be text or a number of minutes; {ACCEPTED_EXAMPLE}.")
     if isinstance(text, int):
         minutes = text

@@ -1,19 +1,25 @@
-"""The running timer shown in the header of every staff page."""
+"""The header of every staff page: the Timesheet link for members and the running timer."""
 
 from django import template
 from django.utils import timezone
 
-from timetracking.models import Timer
+from timetracking.models import Member
 
 register = template.Library()
 
 
 @register.simple_tag
-def running_timer_of(user):
-    """{timer, elapsed seconds, H:MM:SS} of the user's running timer, or None (one query)."""
+def header_state(user):
+    """The header's one query: whether the user is a member (the Timesheet link) and their
+    running timer as {timer, elapsed seconds, H:MM:SS}."""
     if not getattr(user, "is_authenticated", False):
-        return None
-    timer = Timer.objects.filter(member__user=user).select_related("task__project__client").first()
+        return {"is_member": False, "running": None}
+    member = Member.objects.filter(user=user).select_related("timer__task").first()
+    timer = getattr(member, "timer", None) if member is not None else None
+    return {"is_member": member is not None, "running": _running(timer)}
+
+
+def _running(timer):
     if timer is None:
         return None
     elapsed = max(0, int((timezone.now() - timer.started_at).total_seconds()))
