@@ -24,6 +24,7 @@ from .models import (
     RateCard,
     TimeEntry,
     Timer,
+    TimesheetRow,
 )
 from .services import EntryChanges, EntryError, create_entry, delete_entry, update_entry
 
@@ -366,3 +367,10 @@ class BalanceAlertStateAdmin(ReadOnlyAdmin):
     """Which low/negative-balance alerts are armed (written only by the alert task)."""
 
     list_display = ("client", "low_armed", "negative_armed", "last_sent_at")
+
+
+@admin.register(TimesheetRow)
+class TimesheetRowAdmin(admin.ModelAdmin):
+    list_display = ("member", "task", "week_start")
+    list_filter = ("week_start",)
+    raw_id_fields = ("member", "task")

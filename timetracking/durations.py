@@ -7,7 +7,7 @@ from clients.models import FirmSettings
 from core.units import hours_to_minutes, whole_minutes
 
 MAX_MANUAL_MINUTES = 24 * 60
-ACCEPTED_EXAMPLE = "use 2h, 30m, 1:30 or minutes (e.g. 1h 30m, 2.5h, 1d or 90)"
+ACCEPTED_EXAMPLE = "use 2h, 30m, 1:30 or minutes (e.g. 1h 30m, 1.5 or 2.5h for hours, 1d or 90)"
 
 _NUMBER = r"\d+(?:[.,]\d+)?|[.,]\d+"
 # ASCII digits only: `\d` would also take "٣" or "２", which Decimal() quietly reads as numbers.
@@ -33,9 +33,11 @@ def parse_duration(
     hours_per_day=None,
     days_per_week=None,
 ) -> int:
-    """Whole minutes of `text`. Integers are minutes. `signed` allows `-0:30` / `+2:25`
+    """Whole minutes of `text`. Bare whole numbers are minutes; a bare number with a decimal
+    point or comma is hours (`1.5` is 90 minutes, as in Harvest and Toggl). `signed` allows `-0:30` / `+2:25`
     (adjustments); `max_minutes=None` lifts the 24 h cap (synced and field entries)."""
-    if isinstance(text, bool):
+    # A JSON number must be whole minutes: 1.5 there is ambiguous, while the text "1.5" is hours.
+    if isinstance(text, bool | float):
         raise DurationError(f"Duration must be text or a number of minutes; {ACCEPTED_EXAMPLE}.")
     if isinstance(text, int):
         minutes = text
@@ -83,7 +85,10 @@ def _parse_unsigned(body: str, raw: str, hours_per_day, days_per_week) -> int:
 
     try:
         if match := _BARE.match(body):
-            return whole_minutes(_decimal(match.group(1)))
+            number = match.group(1)
+            if "." in number or "," in number:
+                return whole_minutes(_decimal(number) * 60)
+            return whole_minutes(_decimal(number))
         if match := _CLOCK.match(body):
             return int(match.group(1)) * 60 + int(match.group(2))
         position, total, last_unit = 0, Decimal(0), -1

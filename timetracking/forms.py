@@ -373,7 +373,7 @@ class DirectoryFilterForm(forms.Form):
             "search": data.get("q") or "",
             "status": data.get("status") or "active",
             "risk": data.get("risk") or "",
-            "sort": data.get("sort") or "name",
+            "sort": data.get("sort") or "risk",
         }
 
 

@@ -329,3 +329,24 @@ class BalanceAlertState(models.Model):
 
     def __str__(self):
         return f"{self.client.code}: low {'armed' if self.low_armed else 'sent'}, negative {'armed' if self.negative_armed else 'sent'}"
+
+
+class TimesheetRow(models.Model):
+    """A task row on a member's weekly timesheet, kept even while it has no hours (added by hand
+    or copied from last week). Saving a cell locks its row, so two saves of one cell queue."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="timesheet_rows")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField(help_text="The Monday of the week.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("week_start", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("member", "week_start", "task"), name="timesheet_row_once_per_week"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.task} · week of {self.week_start}"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("log-time/preview/", views.log_time_preview, name="log-time-preview"),
     path("entries/<int:entry_id>/edit/", views.edit_entry, name="entry-edit"),
     path("entries/<int:entry_id>/delete/", views.delete_entry_view, name="entry-delete"),
+    path("entries/<int:entry_id>/undo-delete/", views.undo_delete_view, name="entry-undo-delete"),
     path("timer/start/", views.timer_start, name="timer-start"),
     path("timer/stop/", views.timer_stop, name="timer-stop"),
     path("timer/discard/", views.timer_discard, name="timer-discard"),

@@ -17,10 +17,16 @@
           dialog.remove();
         });
         // Focus where typing starts: a refused field, else the duration once the task is known.
-        var task = dialog.querySelector("#id_task");
-        var first = dialog.querySelector("[aria-invalid=true]") ||
+        var task = dialog.querySelector("#id_task-value");
+        // A confirmation focuses its safe choice (Cancel): Enter alone never deletes.
+        var first = dialog.querySelector("[data-autofocus]") ||
+          dialog.querySelector("[aria-invalid=true]") ||
           (!task || task.value ? dialog.querySelector("#id_duration:not([disabled])") : null) ||
           dialog.querySelector("input:not([type=hidden]):not([readonly]):not([disabled]), select, textarea");
+        if (task && task.value) {
+          var combobox = dialog.querySelector("#id_task");
+          combobox.dataset.picked = combobox.value;
+        }
         if (first) {
           first.focus();
         }
@@ -34,18 +40,6 @@
     if (dialog) {
       event.preventDefault();
       dialog.close();
-    }
-  });
-
-  // A task's default for "Billable" follows its project's classification (PRODUCT §2.2).
-  document.addEventListener("change", function (event) {
-    if (event.target.id !== "id_task") {
-      return;
-    }
-    var option = event.target.selectedOptions[0];
-    var billable = document.getElementById("id_billable");
-    if (option && option.dataset.billable && billable && !billable.disabled) {
-      billable.checked = option.dataset.billable === "true";
     }
   });
 
@@ -65,8 +59,53 @@
   }
   setInterval(tickTimers, 1000);
 
+  // After a save, edit, delete or timer action focus would fall to <body> (the dialog or the
+  // row it came from is gone): move it to the status line's Undo, the message, or what changed.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) {
+      return;
+    }
+    var flash = document.getElementById("flash");
+    var undo = flash && flash.querySelector(".undo-button");
+    var target = event.detail && event.detail.target;
+    if (undo) {
+      undo.focus();
+    } else if (flash && flash.textContent.trim()) {
+      flash.focus();
+    } else if (target && document.body.contains(target) && target.id !== "dialog-slot") {
+      if (!target.hasAttribute("tabindex")) {
+        target.setAttribute("tabindex", "-1");
+      }
+      target.focus();
+    }
+  });
+
+  // Undo stays offered for the seconds the server allows, then goes.
+  function expireUndo(root) {
+    var forms = root.querySelectorAll ? root.querySelectorAll("form.undo[data-undo-seconds]") : [];
+    Array.prototype.forEach.call(forms, function (form) {
+      if (form.dataset.timed) {
+        return;
+      }
+      form.dataset.timed = "1";
+      setTimeout(function () {
+        var button = document.querySelector("button[form='" + form.id + "']");
+        var hadFocus = button && button === document.activeElement;
+        if (button) {
+          button.remove();
+        }
+        form.remove();
+        if (hadFocus) {
+          document.getElementById("flash").focus();
+        }
+      }, Number(form.dataset.undoSeconds) * 1000);
+    });
+  }
+
   if (window.htmx) {
     window.htmx.onLoad(function (element) {
+      expireUndo(document);
       openDialogs(element);
       tickTimers();
     });

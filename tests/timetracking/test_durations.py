@@ -38,8 +38,12 @@ ACCEPTED = [
     ("24h", 1440),
     # Fractions of a minute round half-up.
     ("0.01h", 1),  # 0.6 min
-    ("1.5", 2),  # a bare number is minutes: 1.5 min → 2
-    ("2.4", 2),
+    ("1.5", 90),  # a bare number with a decimal point is hours (§2.1)
+    ("1,5", 90),
+    ("2.4", 144),
+    (".25", 15),
+    ("0.01", 1),  # 0.6 min rounds half-up
+    ("8.0", 480),
     ("0.5m", 1),
     ("0.125h", 8),  # 7.5 min → 8
     (90, 90),  # an int is already minutes
@@ -77,7 +81,7 @@ REFUSED = [
     ("0", "zero"),
     ("0h", "zero"),
     ("0:00", "zero"),
-    ("0.4", "zero"),  # rounds to 0 minutes
+    ("0.005", "zero"),  # 0.3 min rounds to 0 minutes
     ("0.001h", "zero"),
     ("24:01", "more than 24 hours"),
     ("1441", "more than 24 hours"),
@@ -107,6 +111,7 @@ SIGNED = [
     ("-2h 30m", -150),
     ("-45m", -45),
     ("-90", -90),
+    ("-1.5", -90),  # hours, like the unsigned bare decimal
     ("2:25", 145),
     (-30, -30),
 ]

@@ -12,6 +12,7 @@ from tests.factories import (
     ClientFactory,
     ProjectFactory,
     PurchaseFactory,
+    RateFactory,
     TaskFactory,
     TimeEntryFactory,
 )
@@ -158,13 +159,12 @@ def test_client_page_sections(firm, as_user):
     assert "Purchased<strong>10.00 h" in html and 'Remaining<strong class="">8.00 h' in html
     assert "Initial block" in html
     assert "ACME-12: Site down" in html and "1.50" in html
-    assert (
-        "Edited" in html
-        and "-30m" in html
-        and "Deleted" in html
-        and "-1h" in html
-        and "Purchase" in html
-    )
+    # History rows name the change, the task and the person; hours read like the hour bank's.
+    assert "Edited" in html and "-0.50 h" in html and "Deleted" in html and "-1.00 h" in html
+    assert "Purchase" in html and "+10.00 h" in html
+    history = html[html.index('id="history"') :]
+    assert ">Outage</a>" in history and firm.staff.username in history
+    assert "#" + str(kept.pk) not in history
     # Unbilled: the edited 1h 30m and the new 30m, at USD 100.00/h.
     assert "Billable hours<strong>2.00 h" in html and "Value<strong>USD 200.00" in html
     assert "ACME-WEB — Acme website" in html
@@ -336,3 +336,110 @@ def test_page_and_fragment_responses_vary_on_htmx_headers(firm, as_user):
     response = as_user(firm.staff).get("/clients/")
 
     assert "HX-Request" in response["Vary"] and "HX-Target" in response["Vary"]
+
+
+def test_history_is_paginated_with_work_dates(firm, as_user, django_assert_max_num_queries):
+    PurchaseFactory(client=firm.acme, hours=Decimal("100"), note="Big block")
+    for day in range(1, 26):
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=60,
+            on_date=datetime.date(2026, 1, day),
+            by=firm.staff_member.user,
+        )
+    http = as_user(firm.staff)
+
+    first = http.get(f"/clients/{firm.acme.pk}/").content.decode()
+    second = http.get(
+        f"/clients/{firm.acme.pk}/?history_page=2", headers=htmx("history")
+    ).content.decode()
+
+    assert "Page 1 of 2" in first and "?history_page=2" in first
+    first_history = first[first.index('id="history"') :]
+    assert first_history.count("<tr>") == 21  # header + 20 rows
+    # Newest first: the last entry logged is on page 1, the purchase (logged first) on page 2.
+    assert "25 Jan 2026" in first_history and "Big block" not in first_history
+    assert second.strip().startswith('<section id="history"') and "Big block" in second
+    assert "Page 2 of 2" in second and "?history_page=1" in second
+    with django_assert_max_num_queries(20):
+        http.get(f"/clients/{firm.acme.pk}/?history_page=2", headers=htmx("history"))
+
+
+def test_money_reads_with_thousands_separators(firm, as_user):
+    RateFactory(member=firm.staff_member, project=firm.acme_project, rate=Decimal("1000.00"))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=15 * 60,
+        by=firm.staff_member.user,
+    )
+
+    html = as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
+
+    assert "Value<strong>USD 15,000.00</strong>" in html
+
+
+def test_directory_sorts_by_risk_by_default_with_reasons_burn_and_weeks(firm, as_user):
+    # ACME: 100 h bought, 56 h burnt in 28 days (14 h/week), 44 h left → runs out in 22 days,
+    # inside its 4-week warning. GLOBEX: overdrawn. ZED: healthy. NOBANK: no purchases.
+    PurchaseFactory(client=firm.acme, hours=Decimal("100"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("1"))
+    zed = ClientFactory(code="ZED", name="Aardvark Zed")
+    PurchaseFactory(client=zed, hours=Decimal("500"))
+    ClientFactory(code="NOBANK", name="Aaa No Bank")
+    today = datetime.date.today()
+    for days_ago in range(7):
+        TimeEntryFactory(
+            task=firm.acme_task,
+            member=firm.staff_member,
+            duration_minutes=480,
+            on_date=today - datetime.timedelta(days=days_ago),
+            by=firm.staff_member.user,
+        )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=TaskFactory(project=ProjectFactory(client=zed)),
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
+
+    html = as_user(firm.staff).get("/clients/").content.decode()
+
+    order = [
+        html.index(name) for name in ("Globex Corp", "Acme Ltd", "Aardvark Zed", "Aaa No Bank")
+    ]
+    assert order == sorted(order)
+    acme = _row(html, "ACME")
+    assert "runs out in 3 weeks" in acme and "14.00 h" in acme  # 22 days; burn per week
+    assert "Runs out within 4 weeks" in acme
+    globex = _row(html, "GLOBEX")
+    assert "Overdrawn by 1.00 h" in globex and "overdrawn" in globex
+    assert "runs out in" in _row(html, "ZED") and "weeks" in _row(html, "ZED")
+
+
+def test_sorting_by_run_out_puts_an_overdrawn_client_first(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("1"))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        by=firm.staff_member.user,
+    )
+    TimeEntryFactory(
+        task=firm.globex_task,
+        member=firm.staff_member,
+        duration_minutes=120,
+        by=firm.staff_member.user,
+    )
+
+    html = as_user(firm.staff).get("/clients/?sort=runout").content.decode()
+
+    assert html.index("Globex Corp") < html.index("Acme Ltd")

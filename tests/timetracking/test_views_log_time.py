@@ -21,7 +21,12 @@ def test_dialog_fragment_prefills_task_date_and_billable_default(firm, as_user):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and "<dialog" in html
-    assert f'<option value="{firm.acme_task.pk}" data-billable="true" selected>' in html
+    assert f'id="id_task-value" name="task" value="{firm.acme_task.pk}"' in html
+    assert 'role="combobox"' in html and 'aria-controls="id_task-listbox"' in html
+    assert (
+        f'id="id_task-option-{firm.acme_task.pk}" role="option" data-value="{firm.acme_task.pk}" '
+        'data-billable="true" aria-selected="true"'
+    ) in html
     assert f'value="{datetime.date.today().isoformat()}"' in html
     assert 'id="id_billable" checked' in html
     # Accessible names of INTERFACES §3.1.
@@ -35,7 +40,7 @@ def test_billable_defaults_off_for_an_internal_project(firm, as_user):
     html = as_user(firm.staff).get(f"/log-time/?task={firm.internal_task.pk}").content.decode()
 
     assert 'id="id_billable" checked' not in html
-    assert 'data-billable="false" selected' in html
+    assert 'data-billable="false" aria-selected="true"' in html
 
 
 def test_without_javascript_the_dialog_is_a_full_page_form(firm, as_user):
@@ -56,11 +61,25 @@ def test_project_context_lists_that_projects_tasks(firm, as_user):
 
 
 def test_search_returns_matching_task_options(firm, as_user):
-    response = as_user(firm.staff).get("/log-time/tasks/?q=patch", headers=htmx("id_task"))
+    response = as_user(firm.staff).get(
+        "/log-time/tasks/?q=patch&picker=timer-task", headers=htmx("timer-task-listbox")
+    )
 
     html = response.content.decode()
     assert "Server patching" in html and "Checkout bug" not in html
-    assert "<option" in html and "<select" not in html
+    assert 'role="option"' in html and 'id="timer-task-option-' in html
+    assert "<select" not in html and "<ul" not in html
+
+
+def test_search_without_matches_says_so_and_refuses_odd_picker_ids(firm, as_user):
+    html = (
+        as_user(firm.staff)
+        .get('/log-time/tasks/?q=zzzz&picker="><b>', headers=htmx("x"))
+        .content.decode()
+    )
+
+    assert "No task matches" in html and 'aria-disabled="true"' in html
+    assert "<b>" not in html
 
 
 def test_htmx_post_creates_the_entry_and_signals_refresh(firm, as_user):
@@ -137,7 +156,12 @@ def test_invalid_duration_rerenders_with_message_and_typed_values(firm, as_user)
     assert not TimeEntry.objects.exists()
     assert "Duration &#x27;lots&#x27; is not understood" in html and "1h 30m" in html
     assert 'value="lots"' in html and "Keep me" in html
-    assert f'<option value="{firm.acme_task.pk}" data-billable="true" selected>' in html
+    assert f'id="id_task-value" name="task" value="{firm.acme_task.pk}"' in html
+    assert 'role="combobox"' in html and 'aria-controls="id_task-listbox"' in html
+    assert (
+        f'id="id_task-option-{firm.acme_task.pk}" role="option" data-value="{firm.acme_task.pk}" '
+        'data-billable="true" aria-selected="true"'
+    ) in html
     assert "<dialog" in html
 
 
@@ -589,7 +613,10 @@ def test_preview_shows_the_chosen_members_rate_and_balance(firm, as_user):
     for_alice = http.get(f"{url}&member={alice.pk}", headers=htmx("entry-preview"))
     for_staff = http.get(f"{url}&member={firm.staff_member.pk}", headers=htmx("entry-preview"))
 
-    assert "Billing at USD 140.00/h" in for_alice.content.decode()
+    # Saving for an overhead-only member bills nothing: the preview says so, not a rate.
+    assert "Not billable" in for_alice.content.decode()
+    assert "Overhead-only member" in for_alice.content.decode()
+    assert "Billing at" not in for_alice.content.decode()
     assert "10.00 h after this entry" in for_alice.content.decode()
     assert "Billing at USD 100.00/h" in for_staff.content.decode()
     assert "8.00 h after this entry" in for_staff.content.decode()
@@ -713,3 +740,126 @@ def test_member_select_keeps_query_counts(firm, as_user):
     assert before == after
     # The staff dialog does not even read the member list; the manager's reads it once.
     assert before[1] == before[0] + 1
+
+
+@pytest.mark.parametrize(
+    ("classification", "reason"),
+    [("internal", "Internal project"), ("overhead", "Overhead project")],
+)
+def test_internal_and_overhead_tasks_preview_not_billable(firm, as_user, classification, reason):
+    project = firm.acme_task.project
+    project.classification = classification
+    project.save()
+    PurchaseFactory(client=firm.acme, hours=10)
+
+    html = (
+        as_user(firm.staff)
+        .get(
+            f"/log-time/preview/?task={firm.acme_task.pk}&duration=2h&billable=on&billable_shown=1",
+            headers=htmx("entry-preview"),
+        )
+        .content.decode()
+    )
+
+    assert "Not billable" in html and reason in html
+    assert "Billing at" not in html
+    assert "10.00 h after this entry" in html
+
+
+def test_unticked_billable_previews_the_balance_unchanged(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=10)
+
+    html = (
+        as_user(firm.staff)
+        .get(
+            f"/log-time/preview/?task={firm.acme_task.pk}&duration=1h&billable_shown=1",
+            headers=htmx("entry-preview"),
+        )
+        .content.decode()
+    )
+
+    assert "Not billable" in html and "Billable is off" in html
+    assert "10.00 h after this entry" in html
+
+
+def _delete_by_htmx(http, entry):
+    return http.post(
+        f"/entries/{entry.pk}/delete/", {"next": "/my-work/"}, headers=htmx("dialog-slot")
+    )
+
+
+def test_delete_confirmation_focuses_cancel(firm, as_user):
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, by=firm.staff_member.user
+    )
+
+    html = as_user(firm.staff).get(f"/entries/{entry.pk}/delete/", headers=htmx("dialog-slot"))
+
+    assert "data-close-dialog data-autofocus>Cancel</a>" in html.content.decode()
+
+
+def test_undo_restores_the_entry_its_history_and_the_balance(firm, as_user):
+    from timetracking.balances import balance_of
+    from timetracking.models import EntryChange
+
+    PurchaseFactory(client=firm.acme, hours=10)
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        description="Keep me",
+        by=firm.staff_member.user,
+    )
+    http = as_user(firm.staff)
+    history_before = list(
+        EntryChange.objects.filter(entry_ref=entry.pk).values_list("kind", "minutes_delta")
+    )
+    snapshot = TimeEntry.objects.values("billing_rate", "billable_minutes", "date", "task_id").get()
+
+    deleted = _delete_by_htmx(http, entry)
+    assert "Undo</button>" in deleted.content.decode()
+    assert f'action="/entries/{entry.pk}/undo-delete/"' in deleted.content.decode()
+    assert not TimeEntry.objects.exists()
+    assert balance_of(firm.acme).remaining_minutes == 600
+
+    undone = http.post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+
+    assert undone.status_code == 200 and "Restored 1h 30m" in undone.content.decode()
+    restored = TimeEntry.objects.get()
+    assert restored.pk == entry.pk and restored.description == "Keep me"
+    assert (
+        TimeEntry.objects.values("billing_rate", "billable_minutes", "date", "task_id").get()
+        == snapshot
+    )
+    assert balance_of(firm.acme).remaining_minutes == 510
+    changes = EntryChange.objects.filter(entry_ref=entry.pk)
+    assert list(changes.values_list("kind", "minutes_delta")) == history_before
+    assert all(change.entry_id == entry.pk for change in changes)
+    # A second undo has nothing to do.
+    again = http.post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+    assert "nothing to undo" in again.content.decode()
+    assert TimeEntry.objects.count() == 1
+
+
+def test_undo_is_refused_after_its_window_and_for_someone_else(firm, as_user):
+    from timetracking.models import EntryChange
+
+    entry = TimeEntryFactory(
+        task=firm.acme_task, member=firm.staff_member, by=firm.staff_member.user
+    )
+    _delete_by_htmx(as_user(firm.staff), entry)
+
+    by_manager = as_user(firm.manager).post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+    assert "Only whoever deleted" in by_manager.content.decode()
+
+    EntryChange.objects.filter(entry_ref=entry.pk, kind="deleted").update(
+        at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=60)
+    )
+    late = as_user(firm.staff).post(f"/entries/{entry.pk}/undo-delete/", headers=htmx())
+    assert "only possible for 10 seconds" in late.content.decode()
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.mark.parametrize("viewer", ["acme_user", "outsider"])
+def test_undo_is_404_for_client_users_and_outsiders(firm, as_user, viewer):
+    assert as_user(getattr(firm, viewer)).post("/entries/1/undo-delete/").status_code == 404

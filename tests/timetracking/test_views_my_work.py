@@ -339,3 +339,54 @@ def test_anonymous_is_sent_to_login(db, client):
     response = client.get("/my-work/")
 
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_running_timer_shows_in_the_header_of_every_staff_page(firm, as_user):
+    Timer.objects.create(
+        member=firm.staff_member,
+        task=firm.acme_task,
+        started_at=timezone.now() - datetime.timedelta(seconds=75),
+    )
+    http = as_user(firm.staff)
+
+    for url in ("/my-work/", "/timesheet/", "/clients/", f"/tasks/{firm.globex_task.pk}/"):
+        html = http.get(url).content.decode()
+        header = html[html.index("<header") : html.index("</header>")]
+        assert 'class="header-timer"' in header and firm.acme_task.name in header
+        assert re.search(r'data-elapsed-seconds="7[5-9]">0:01:1[5-9]<', header)
+        assert 'action="/timer/stop/"' in header or "timer-stop" in header
+
+
+def test_stopping_from_the_header_logs_the_entry_and_returns_to_the_page(firm, as_user):
+    Timer.objects.create(
+        member=firm.staff_member,
+        task=firm.acme_task,
+        started_at=timezone.now() - datetime.timedelta(seconds=150),
+    )
+    page = f"/tasks/{firm.globex_task.pk}/"
+
+    response = as_user(firm.staff).post("/timer/stop/", {"next": page})
+
+    assert response.status_code == 302 and response["Location"] == page
+    assert TimeEntry.objects.get().duration_minutes == 3  # 2.5 min rounds half-up
+    assert not Timer.objects.exists()
+
+
+def test_every_own_entry_row_offers_continue(firm, as_user):
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        description="Checkout fix",
+        by=firm.staff_member.user,
+    )
+    http = as_user(firm.staff)
+
+    html = http.get("/my-work/").content.decode()
+    assert ">Continue</button>" in html and 'value="Checkout fix"' in html
+
+    http.post(
+        "/timer/start/",
+        {"task": firm.acme_task.pk, "description": "Checkout fix", "next": "/my-work/"},
+    )
+    timer = Timer.objects.get(member=firm.staff_member)
+    assert timer.task == firm.acme_task and timer.description == "Checkout fix"

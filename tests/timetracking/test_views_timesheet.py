@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import TaskFactory, TimeEntryFactory
 from tests.timetracking.views_support import htmx, invoice_and_lock, query_count
-from timetracking.models import Source, TimeEntry
+from timetracking.models import EntryChange, Source, TimeEntry, TimesheetRow
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,9 @@ def test_bad_cell_value_is_named_and_kept(firm, as_user):
     cell = _cell(firm.acme_task, MONDAY)
 
     response = as_user(firm.staff).post(
-        "/timesheet/cell/", {"task": firm.acme_task.pk, "date": "2026-03-02", cell: "abc"}
+        "/timesheet/cell/",
+        {"task": firm.acme_task.pk, "date": "2026-03-02", cell: "abc"},
+        headers=htmx(f"td-{cell}"),
     )
 
     html = response.content.decode()
@@ -137,55 +139,100 @@ def test_cells_with_several_locked_or_synced_entries_are_read_only(firm, as_user
     refused = http.post(
         "/timesheet/cell/",
         {"task": firm.acme_task.pk, "date": "2026-03-02", _cell(firm.acme_task, MONDAY): "2h"},
+        headers=htmx("td"),
     )
     assert "has several entries" in refused.content.decode()
     refused = http.post(
         "/timesheet/cell/",
         {"task": firm.globex_task.pk, "date": "2026-03-02", _cell(firm.globex_task, MONDAY): "2h"},
+        headers=htmx("td"),
     )
     assert "locked" in refused.content.decode()
     locked.refresh_from_db()
     assert locked.duration_minutes == 60
 
 
-def test_full_form_post_saves_changed_cells_without_javascript(firm, as_user):
-    TimeEntryFactory(
-        task=firm.acme_task,
-        member=firm.staff_member,
-        duration_minutes=60,
-        on_date=MONDAY,
-        by=firm.staff_member.user,
+def test_there_is_no_whole_grid_save(firm, as_user):
+    response = as_user(firm.staff).post(
+        f"/timesheet/?week={WEEK}", {_cell(firm.acme_task, MONDAY): "1h"}
     )
+
+    assert response.status_code == 405
+    assert not TimeEntry.objects.exists()
+    html = as_user(firm.staff).get(f"/timesheet/?week={WEEK}").content.decode()
+    assert "Save timesheet" not in html
+
+
+def test_a_cell_saves_without_javascript_and_returns_to_it(firm, as_user):
+    cell = _cell(firm.acme_task, MONDAY)
+
+    response = as_user(firm.staff).post(
+        "/timesheet/cell/", {"task": firm.acme_task.pk, "date": "2026-03-02", cell: "1.5"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/timesheet/?week={WEEK}#{cell}"
+    assert TimeEntry.objects.get().duration_minutes == 90
+
+
+def test_a_bad_cell_without_javascript_is_named_and_the_others_stay(firm, as_user):
+    http = as_user(firm.staff)
     tuesday = MONDAY + datetime.timedelta(days=1)
-
-    response = as_user(firm.staff).post(
-        f"/timesheet/?week={WEEK}",
-        {_cell(firm.acme_task, MONDAY): "1h", _cell(firm.acme_task, tuesday): "45m"},
+    http.post(
+        "/timesheet/cell/",
+        {"task": firm.acme_task.pk, "date": "2026-03-03", _cell(firm.acme_task, tuesday): "45m"},
     )
 
-    assert response.status_code == 302 and response["Location"] == f"/timesheet/?week={WEEK}"
-    assert sorted(TimeEntry.objects.values_list("date", "duration_minutes")) == [
-        (MONDAY, 60),
-        (tuesday, 45),
-    ]
-
-
-def test_full_form_post_reports_bad_cells(firm, as_user):
-    TimeEntryFactory(
-        task=firm.acme_task,
-        member=firm.staff_member,
-        duration_minutes=60,
-        on_date=MONDAY,
-        by=firm.staff_member.user,
+    response = http.post(
+        "/timesheet/cell/",
+        {"task": firm.acme_task.pk, "date": "2026-03-02", _cell(firm.acme_task, MONDAY): "0"},
+        follow=True,
     )
 
-    response = as_user(firm.staff).post(
-        f"/timesheet/?week={WEEK}", {_cell(firm.acme_task, MONDAY): "0"}
-    )
-
-    assert response.status_code == 400
     assert "is zero" in response.content.decode()
-    assert TimeEntry.objects.get().duration_minutes == 60
+    assert list(TimeEntry.objects.values_list("date", "duration_minutes")) == [(tuesday, 45)]
+
+
+def test_saving_a_cell_twice_keeps_one_entry_and_one_history_row(firm, as_user):
+    http = as_user(firm.staff)
+    cell = _cell(firm.acme_task, MONDAY)
+    data = {"task": firm.acme_task.pk, "date": "2026-03-02", cell: "2h"}
+
+    for _ in range(3):
+        assert http.post("/timesheet/cell/", data, headers=htmx(f"td-{cell}")).status_code == 200
+
+    entry = TimeEntry.objects.get()
+    assert entry.duration_minutes == 120
+    assert EntryChange.objects.filter(entry_ref=entry.pk).count() == 1
+
+
+def test_rows_are_kept_in_the_database_across_logins(firm, as_user):
+    as_user(firm.staff).post("/timesheet/add-row/", {"week": WEEK, "task": firm.globex_task.pk})
+    assert TimesheetRow.objects.filter(
+        member=firm.staff_member, task=firm.globex_task, week_start=MONDAY
+    ).exists()
+
+    # A fresh login: a new session, nothing carried over from the first.
+    client = as_user(firm.staff)
+    html = client.get(f"/timesheet/?week={WEEK}").content.decode()
+
+    assert f'id="{_cell(firm.globex_task, MONDAY)}"' in html
+    # Another week does not show the row.
+    assert (
+        f'id="row-{firm.globex_task.pk}"'
+        not in client.get("/timesheet/?week=2026-W11").content.decode()
+    )
+
+
+def test_an_emptied_cell_keeps_its_row(firm, as_user):
+    http = as_user(firm.staff)
+    cell = _cell(firm.acme_task, MONDAY)
+    data = {"task": firm.acme_task.pk, "date": "2026-03-02"}
+    http.post("/timesheet/cell/", {**data, cell: "1h"})
+    http.post("/timesheet/cell/", {**data, cell: ""})
+
+    assert not TimeEntry.objects.exists()
+    assert f'id="{cell}"' in http.get(f"/timesheet/?week={WEEK}").content.decode()
 
 
 def test_copy_last_weeks_rows_adds_rows_not_hours(firm, as_user):
@@ -281,3 +328,22 @@ def test_cell_of_an_unknown_task_is_404(firm, as_user):
         .status_code
         == 404
     )
+
+
+def test_nav_offers_the_timesheet_only_to_members(firm, as_user):
+    member_html = as_user(firm.staff).get("/my-work/").content.decode()
+    finance_html = as_user(firm.finance).get("/my-work/").content.decode()
+
+    assert 'href="/timesheet/">Timesheet</a>' in member_html
+    assert 'href="/timesheet/">Timesheet</a>' not in finance_html
+    assert 'href="/my-work/">My Work</a>' in finance_html
+
+
+def test_timesheet_without_a_member_explains_without_a_broken_week_header(firm, as_user):
+    response = as_user(firm.finance).get("/timesheet/")
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "not set up as a member" in html
+    assert "<title>Timesheet · Hourbank</title>" in html
+    assert ": –" not in html and 'aria-label="Week"' not in html

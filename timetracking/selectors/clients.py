@@ -11,6 +11,7 @@ from clients.models import Client, HourPurchase, Project
 from clients.selectors import visible_clients
 
 from ..balances import Balance, balance_of, with_balances
+from .forecast import burn_minutes_per_week, risk_reason, runs_out_in
 
 
 class Risk:
@@ -31,6 +32,19 @@ class Risk:
 class DirectoryRow:
     client: Client
     balance: Balance
+    today: date | None = None
+
+    @property
+    def burn_minutes_per_week(self) -> int:
+        return burn_minutes_per_week(self.balance)
+
+    @property
+    def runs_out_in(self) -> str:
+        return runs_out_in(self.balance, self.today or timezone.localdate())
+
+    @property
+    def risk_reason(self) -> str:
+        return risk_reason(self.client, self.balance, self.today or timezone.localdate())
 
     @property
     def risk(self) -> str:
@@ -41,7 +55,20 @@ class DirectoryRow:
         return Risk.AT_RISK if self.balance.at_risk else Risk.OK
 
 
+_RISK_RANK = {Risk.NEGATIVE: 0, Risk.AT_RISK: 1, Risk.OK: 2, Risk.NO_BANK: 3}
+
 DIRECTORY_SORTS = {
+    # Default: who needs attention first — overdrawn (deepest first), then at risk and healthy
+    # by run-out date, then clients without an hour bank.
+    "risk": (
+        "Risk (most urgent first)",
+        lambda row: (
+            _RISK_RANK[row.risk],
+            row.balance.remaining_minutes if row.risk == Risk.NEGATIVE else 0,
+            row.balance.runout_date or date.max,
+            row.client.name.lower(),
+        ),
+    ),
     "name": ("Name", lambda row: (row.client.name.lower(), row.client.code)),
     "code": ("Code", lambda row: row.client.code),
     "remaining": (
@@ -54,7 +81,11 @@ DIRECTORY_SORTS = {
     ),
     "runout": (
         "Run-out date (soonest first)",
-        lambda row: (row.balance.runout_date is None, row.balance.runout_date or date.max),
+        # An overdrawn bank has already run out: it comes first, not last.
+        lambda row: (
+            not row.balance.has_purchases,
+            date.min if row.balance.is_negative else (row.balance.runout_date or date.max),
+        ),
     ),
 }
 
@@ -68,7 +99,7 @@ def client_directory(
     search: str = "",
     status: str = "active",
     risk: str = "",
-    sort: str = "name",
+    sort: str = "risk",
     today: date | None = None,
 ) -> list[DirectoryRow]:
     """One row per visible, non-internal client with its balance, in one query: balances are
@@ -82,14 +113,14 @@ def client_directory(
     for word in search.split():
         clients = clients.filter(Q(name__icontains=word) | Q(code__icontains=word))
     rows = [
-        DirectoryRow(client=client, balance=balance_of(client, today=today))
+        DirectoryRow(client=client, balance=balance_of(client, today=today), today=today)
         for client in with_balances(clients, today=today)
     ]
     if risk == Risk.AT_RISK:
         rows = [row for row in rows if row.balance.at_risk]
     elif risk:
         rows = [row for row in rows if row.risk == risk]
-    rows.sort(key=DIRECTORY_SORTS.get(sort, DIRECTORY_SORTS["name"])[1])
+    rows.sort(key=DIRECTORY_SORTS.get(sort, DIRECTORY_SORTS["risk"])[1])
     return rows
 
 

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 from django.db.models import Max, Q
 
-from clients.models import Task
+from clients.models import Classification, Task
 from clients.selectors import visible_tasks
 from core.units import minutes_to_hours
 
 from ..balances import Balance, balance_of
-from ..models import Member, TimeEntry
+from ..models import Exclusion, Member, TimeEntry
 from ..rates import NO_RATE, ResolvedRate, resolve_billing_rate
-from ..rules import billable_minutes
+from ..rules import billable_minutes, is_billable
 
 
 def recent_tasks(member: Member | None, user, *, limit: int = 20):
@@ -57,6 +57,8 @@ class EntryPreview:
     billable_minutes: int
     balance: Balance | None  # None when the client has no hour bank (no purchases)
     balance_after_minutes: int | None
+    # Why saving would bill nothing ("" when it bills): the preview then says "Not billable".
+    not_billable_reason: str = ""
 
     @property
     def balance_after_hours(self) -> Decimal | None:
@@ -96,16 +98,36 @@ def entry_preview(
     new_billable = billable_minutes(
         base_minutes=duration_minutes or 0, flag=billable, project=project, member=member
     )
+    reason = _not_billable_reason(flag=billable, project=project, member=member)
     balance = balance_of(project.client)
     if not balance.has_purchases:
         return EntryPreview(
-            rate=rate, billable_minutes=new_billable, balance=None, balance_after_minutes=None
+            rate=rate,
+            billable_minutes=new_billable,
+            balance=None,
+            balance_after_minutes=None,
+            not_billable_reason=reason,
         )
     old_billable = entry.billable_minutes if entry is not None else 0
     after = balance.remaining_minutes - (new_billable - old_billable)
     return EntryPreview(
-        rate=rate, billable_minutes=new_billable, balance=balance, balance_after_minutes=after
+        rate=rate,
+        billable_minutes=new_billable,
+        balance=balance,
+        balance_after_minutes=after,
+        not_billable_reason=reason,
     )
+
+
+def _not_billable_reason(*, flag: bool, project, member: Member) -> str:
+    """The same test as the rule that sets billable minutes, in words."""
+    if is_billable(flag=flag, project=project, member=member):
+        return ""
+    if project.classification != Classification.BILLABLE:
+        return f"{project.get_classification_display().lower()} project"
+    if member.exclusion != Exclusion.NONE:
+        return "overhead-only member"
+    return "Billable is off"
 
 
 def task_choices(user, member, *, selected=None, project=None, search: str = ""):

@@ -7,6 +7,7 @@ from clients.models import Task
 
 from ..durations import format_minutes
 from ..models import Member, Source, TimeEntry
+from ..models import TimesheetRow as KeptRow
 
 
 @dataclass
@@ -73,9 +74,12 @@ class Timesheet:
         return None
 
 
-def timesheet(member: Member, week_start: date, extra_task_ids=()) -> Timesheet:
-    """The member's tasks × the 7 days of the week (two queries): tasks with entries that week,
-    plus `extra_task_ids` (rows added by hand or copied from last week, without hours)."""
+def timesheet(member: Member, week_start: date) -> Timesheet:
+    """The member's tasks × the 7 days of the week (three queries): tasks with entries that week,
+    plus the week's kept rows (added by hand or copied from last week, maybe without hours)."""
+    extra_task_ids = KeptRow.objects.filter(member=member, week_start=week_start).values_list(
+        "task_id", flat=True
+    )
     days = [week_start + timedelta(days=offset) for offset in range(7)]
     entries = list(
         TimeEntry.objects.filter(member=member, date__gte=days[0], date__lte=days[-1])

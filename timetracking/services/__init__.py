@@ -36,6 +36,8 @@ from .locks import lock_client, lock_clients, lock_entry, lock_timesheet_cell
 from .members import ensure_member, placeholder_member
 from .timer import TimerError, discard_timer, start_timer, stop_timer
 from .timesheet import set_timesheet_cell
+from .timesheet_rows import add_timesheet_rows, copy_last_weeks_rows, save_timesheet_cell  # noqa: F401
+from .undo import UNDO_SECONDS, undo_delete  # noqa: F401
 
 __all__ = [
     "EntryError",

@@ -30,11 +30,13 @@ def entry_data(entry: TimeEntry) -> dict:
 
 def move_balance(client_id: int, minutes_delta: int) -> None:
     """Add `minutes_delta` to the client's consumed minutes (Σ entries' billable minutes + Σ
-    adjustments), in the caller's transaction; the caller holds the client's row lock."""
+    adjustments), in the caller's transaction; the caller holds the client's row lock. The
+    one place balances move, so the low-balance alert check is scheduled here too."""
     if minutes_delta:
         Client.objects.filter(pk=client_id).update(
             consumed_minutes=F("consumed_minutes") + minutes_delta
         )
+        schedule_balance_check(client_id)
 
 
 def record_change(
@@ -48,7 +50,6 @@ def record_change(
     description: str = "",
 ):
     move_balance(client_id, minutes_delta)
-    schedule_balance_check(client_id)
     return EntryChange.objects.create(
         entry=entry if kind != ChangeKind.DELETED else None,
         entry_ref=entry.pk,

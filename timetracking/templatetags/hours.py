@@ -1,5 +1,7 @@
 """Template filters for durations and hours: thin wrappers over the one definition of each."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 
 from core.units import minutes_to_hours
@@ -30,3 +32,33 @@ def hours(minutes):
     if minutes in (None, ""):
         return ""
     return minutes_to_hours(minutes)
+
+
+# One format per kind on every staff page: hour-bank amounts read `12.50 h`, entry durations
+# `1h 30m` (`duration`), money `USD 14,685.00`.
+
+
+@register.filter
+def hours_label(minutes):
+    """`12.50 h` (negative: `-1.50 h`)."""
+    if minutes in (None, ""):
+        return ""
+    return f"{minutes_to_hours(minutes)} h"
+
+
+@register.filter
+def signed_hours(minutes):
+    """`+1.50 h` / `-0.50 h`: a change in consumed or purchased time."""
+    if not minutes:
+        return "0.00 h"
+    return ("+" if minutes > 0 else "") + f"{minutes_to_hours(minutes)} h"
+
+
+@register.filter
+def money(amount, currency=""):
+    """`USD 14,685.00`: the ISO code, thousands separated by commas, two decimals half-up."""
+    if amount in (None, ""):
+        return ""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{value:,.2f}"
+    return f"{currency} {text}".strip()

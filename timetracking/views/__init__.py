@@ -11,7 +11,14 @@ from .clients import (
     client_reapply_billing_rules,
     clients_directory,
 )
-from .log_time import delete_entry_view, edit_entry, log_time, log_time_preview, task_options
+from .log_time import (
+    delete_entry_view,
+    edit_entry,
+    log_time,
+    log_time_preview,
+    task_options,
+    undo_delete_view,
+)
 from .my_work import my_work
 from .projects import project_detail, project_status, task_detail
 from .staff import NO_MEMBER, staff_view
@@ -27,6 +34,7 @@ __all__ = [
     "log_time_preview",
     "edit_entry",
     "delete_entry_view",
+    "undo_delete_view",
     "timer_start",
     "timer_stop",
     "timer_discard",

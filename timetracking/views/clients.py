@@ -19,12 +19,12 @@ from ..selectors import (
     client_directory,
     client_projects,
     client_purchases,
-    consumption_history,
     member_for_user,
     member_today,
     request_breakdown,
     unbilled_time,
 )
+from ..selectors.history import history_page
 from ..services import reapply_billing_rules
 from .staff import staff_view
 
@@ -64,7 +64,7 @@ def _client_context(request, client, *, purchase_form=None):
         "balance": balance_of(client),
         "purchases": client_purchases(client),
         "requests": request_breakdown(client),
-        "history": consumption_history(client, limit=50),
+        "history": history_page(client, request.GET.get("history_page")),
         "unbilled": unbilled_time(client, date_from, date_to),
         "unbilled_form": unbilled_form,
         "projects": client_projects(client),

@@ -1,13 +1,16 @@
 """The log-time dialog (PRODUCT §2.2): log, edit and delete entries, the task picker and the preview."""
 
+import json
+import re
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.selectors import get_project_for_user, get_task_for_user
 from core.htmx import BALANCE_CHANGED, ENTRY_SAVED, htmx_done, int_param, safe_next
@@ -25,8 +28,18 @@ from ..selectors import (
     member_today,
     task_choices,
 )
-from ..services import EntryError, create_entry, delete_entry, delete_refusal, update_entry
+from ..services import (
+    UNDO_SECONDS,
+    EntryError,
+    create_entry,
+    delete_entry,
+    delete_refusal,
+    undo_delete,
+    update_entry,
+)
 from .staff import NO_MEMBER, staff_view
+
+_PICKER_ID = re.compile(r"[A-Za-z][\w-]{0,40}")
 
 
 def _preview_of(values, *, member, task, entry=None) -> dict:
@@ -191,10 +204,16 @@ def task_options(request):
     tasks = task_choices(
         request.user, member, selected=selected, search=request.GET.get("q", "").strip()
     )
+    picker = request.GET.get("picker", "")
     return render(
         request,
         "timetracking/log_time.html#task_options",
-        {"tasks": tasks, "selected_task": selected},
+        {
+            "tasks": tasks,
+            "selected_task": selected,
+            # Option ids start with their combobox's id (a page can hold two pickers).
+            "picker": picker if _PICKER_ID.fullmatch(picker) else "task",
+        },
     )
 
 
@@ -281,7 +300,7 @@ def delete_entry_view(request, entry_id: int):
         else:
             message = f"Deleted {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b})."
             if request.htmx:
-                return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
+                return _deleted_with_undo(request, message, entry.pk)
             messages.success(request, message)
             return redirect(safe_next(request, reverse("my-work")))
     context = {"entry": entry, "error": error, "next": safe_next(request, reverse("my-work"))}
@@ -292,3 +311,37 @@ def delete_entry_view(request, entry_id: int):
     )
     status = 200 if request.htmx or error is None else 409
     return render(request, template, context, status=status)
+
+
+def _deleted_with_undo(request, message: str, entry_ref: int) -> HttpResponse:
+    """The dialog closes; the status line says what went and offers Undo for a few seconds."""
+    flash = render_to_string(
+        "partials/flash.html#status",
+        {"message": message, "oob": True, "undo_entry": entry_ref, "undo_seconds": UNDO_SECONDS},
+        request=request,
+    )
+    response = HttpResponse(flash)
+    response["HX-Trigger"] = json.dumps({ENTRY_SAVED: True, BALANCE_CHANGED: True})
+    return response
+
+
+@staff_view
+@require_POST
+def undo_delete_view(request, entry_id: int):
+    """Undo of a delete just made (the Undo button of the status line)."""
+    try:
+        entry = undo_delete(entry_id, by=request.user)
+    except EntryError as refusal:
+        if request.htmx:
+            return htmx_done(request, refusal.message, events=())
+        messages.error(request, refusal.message)
+        return redirect(safe_next(request, reverse("my-work")))
+    message = f"Restored {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b})."
+    if request.htmx:
+        response = htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
+        response["HX-Trigger"] = json.dumps(
+            {ENTRY_SAVED: True, BALANCE_CHANGED: True, "entryRestored": {"id": entry.pk}}
+        )
+        return response
+    messages.success(request, message)
+    return redirect(safe_next(request, reverse("my-work")))

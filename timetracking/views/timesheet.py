@@ -7,22 +7,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from clients.selectors import get_task_for_user
 from core.calendar import iso_week, parse_day, parse_iso_week, week_start_of
 from core.htmx import ENTRY_SAVED, int_param, render_page
 
 from ..durations import DurationError, parse_duration
-from ..selectors import member_for_user, member_today, task_choices, task_ids_logged, timesheet
-from ..services import EntryError, set_timesheet_cell
+from ..selectors import member_for_user, member_today, task_choices, timesheet
+from ..services import (
+    EntryError,
+    add_timesheet_rows,
+    copy_last_weeks_rows,
+    save_timesheet_cell,
+)
 from .staff import NO_MEMBER, staff_view
-
-
-def _session_rows_key(member, week_start) -> str:
-    return f"timesheet_rows:{member.pk}:{iso_week(week_start)}"
 
 
 def _week_from(request, today):
@@ -36,8 +38,7 @@ def _week_from(request, today):
 
 
 def _timesheet_context(request, member, week_start, *, cell_errors=None, typed=None):
-    extra = request.session.get(_session_rows_key(member, week_start), [])
-    grid = timesheet(member, week_start, extra)
+    grid = timesheet(member, week_start)
     for row in grid.rows:
         for cell in row.cells:
             if cell.input_id in (cell_errors or {}):
@@ -62,7 +63,7 @@ def _save_cell(request, member, task, day, text: str):
     """Parse one cell and hand it to the service; returns an error message or None."""
     try:
         minutes = parse_duration(text) if text.strip() else None
-        set_timesheet_cell(
+        save_timesheet_cell(
             member=member, task=task, on_date=day, duration_minutes=minutes, by=request.user
         )
     except DurationError as error:
@@ -73,8 +74,10 @@ def _save_cell(request, member, task, day, text: str):
 
 
 @staff_view
-@require_http_methods(["GET", "POST"])
+@require_GET
 def timesheet_view(request):
+    """The week's grid. Each cell saves itself (htmx, or its own little form without
+    JavaScript); there is no whole-grid save, so one bad cell never blocks the others."""
     member = member_for_user(request.user)
     if member is None:
         return render(
@@ -86,24 +89,6 @@ def timesheet_view(request):
     week_start, week_error = _week_from(request, member_today(member))
     if week_error:
         messages.error(request, week_error)
-    if request.method == "POST":
-        # Without JavaScript the grid is one form: save every cell whose text changed.
-        grid = timesheet(
-            member, week_start, request.session.get(_session_rows_key(member, week_start), [])
-        )
-        errors, typed = {}, {}
-        for row in grid.rows:
-            for cell in row.cells:
-                text = request.POST.get(cell.input_id)
-                if text is None or not cell.editable or text.strip() == cell.value:
-                    continue
-                if error := _save_cell(request, member, row.task, cell.day, text):
-                    errors[cell.input_id], typed[cell.input_id] = error, text
-        if not errors:
-            messages.success(request, "Timesheet saved.")
-            return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}")
-        context = _timesheet_context(request, member, week_start, cell_errors=errors, typed=typed)
-        return render(request, "timetracking/timesheet.html", context, status=400)
     context = _timesheet_context(request, member, week_start)
     return render_page(request, "timetracking/timesheet.html", context, fragments=("grid",))
 
@@ -124,10 +109,16 @@ def timesheet_cell(request):
     input_id = f"cell-{task.pk}-{day.isoformat()}"
     text = request.POST.get(input_id, request.POST.get("duration", ""))
     error = _save_cell(request, member, task, day, text)
-    rows_key = _session_rows_key(member, week_start)
-    if task.pk not in request.session.get(rows_key, []):
-        # Keep the row on the grid even if its last hour was just deleted.
-        request.session[rows_key] = [*request.session.get(rows_key, []), task.pk]
+    if error:
+        # A refused value stays in its cell, so the cell's row must be on the grid.
+        add_timesheet_rows(member, week_start, [task.pk])
+    if not request.htmx:
+        # The cell's own form without JavaScript: back to the week, at that cell.
+        if error:
+            messages.error(request, f"{task.name}, {day:%a %d %b}: {error}")
+        else:
+            messages.success(request, f"Saved {task.name}, {day:%a %d %b}.")
+        return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}#{input_id}")
     context = _timesheet_context(
         request,
         member,
@@ -155,18 +146,12 @@ def timesheet_copy_rows(request):
     if week_error:
         messages.error(request, week_error)
         return redirect("timesheet")
-    previous = task_ids_logged(
-        member, week_start - timedelta(days=7), week_start - timedelta(days=1)
-    )
-    key = _session_rows_key(member, week_start)
-    current = request.session.get(key, [])
-    added = [task_id for task_id in previous if task_id not in current]
-    request.session[key] = current + added
+    copied = copy_last_weeks_rows(member, week_start)
     messages.success(
         request,
-        f"Copied {len(previous)} row(s) from last week."
-        if previous
-        else "Nothing was logged last week.",
+        f"Copied {copied} row{pluralize(copied)} from last week."
+        if copied
+        else "No new rows: last week had none that this week lacks.",
     )
     return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}")
 
@@ -183,7 +168,5 @@ def timesheet_add_row(request):
         messages.error(request, week_error or "Choose a task to add as a row.")
         return redirect("timesheet")
     task = get_task_for_user(request.user, task_id)
-    key = _session_rows_key(member, week_start)
-    if task.pk not in request.session.get(key, []):
-        request.session[key] = [*request.session.get(key, []), task.pk]
-    return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}")
+    add_timesheet_rows(member, week_start, [task.pk])
+    return redirect(f"{reverse('timesheet')}?week={iso_week(week_start)}#row-{task.pk}")

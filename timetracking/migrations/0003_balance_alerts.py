@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0003_billing_ledger_field_settings'),
-        ('timetracking', '0001_initial'),
+        ('timetracking', '0002_timesheet_rows'),
     ]
 
     operations = [
