@@ -68,9 +68,22 @@ def parse_purchase_price(value) -> Decimal | None:
     return price
 
 
-def lock_client(client: Client) -> None:
-    """Serialize the balance-changing writes of one client (PRODUCT: client row first)."""
-    Client.objects.select_for_update(of=("self",)).filter(pk=client.pk).values_list("pk").first()
+def lock_clients(*client_ids: int) -> None:
+    """Lock client rows in ascending id order: every balance-changing write of a client queues
+    here first (the lock order is documented in `timetracking.services.locks`)."""
+    ids = sorted({client_id for client_id in client_ids if client_id is not None})
+    if ids:
+        list(
+            Client.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def lock_client(client_id: int) -> Client | None:
+    """Lock one client row and return the client (None when there is no such client)."""
+    return Client.objects.select_for_update(of=("self",)).filter(pk=client_id).first()
 
 
 @atomic_with_retry
@@ -98,7 +111,7 @@ def add_purchase(
         raise PurchaseError(
             f"The expiry date ({expires_on}) is before the purchase date ({on_date}); use {on_date} or later."
         )
-    lock_client(client)
+    lock_client(client.pk)
     return HourPurchase.objects.create(
         client=client,
         date=on_date,
@@ -122,7 +135,7 @@ def add_correction(*, client: Client, hours, on_date: date, note: str, by=None) 
         raise PurchaseError(
             "A correction needs a note saying why, e.g. 'Purchase of 2 March entered twice'."
         )
-    lock_client(client)
+    lock_client(client.pk)
     return HourPurchase.objects.create(
         client=client,
         date=on_date,

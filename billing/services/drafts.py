@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import BillingMode, Client
+from clients.services import lock_client as lock_client_row
 from timetracking.models import TimeEntry
 from timetracking.selectors import pending_adjustments
 from timetracking.services import (
@@ -33,7 +34,7 @@ MAX_NAMED = 10
 
 
 def lock_client(client_id: int) -> Client:
-    client = Client.objects.select_for_update(of=("self",)).filter(pk=client_id).first()
+    client = lock_client_row(client_id)
     if client is None:
         raise InvoiceInvalid(
             f"There is no client {client_id}; use a client id, e.g. 3.", "client_id"

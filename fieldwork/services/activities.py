@@ -8,13 +8,14 @@ from datetime import date, time
 
 from django.db import transaction
 
-from clients.models import Client, Task
+from clients.models import Task
 from timetracking.models import Member, Source
 from timetracking.services import (
     EntryChanges,
     EntryError,
     create_entry,
     delete_entry,
+    lock_clients,
     update_entry,
 )
 
@@ -93,11 +94,6 @@ def activity_errors(data: ActivityInput) -> dict[str, str]:
         elif abs(adjustment.minutes) > 100 * 60:
             errors["adjustments"] = "An adjustment is at most 100 hours either way, e.g. -0:30."
     return errors
-
-
-def lock_clients(*client_ids: int) -> None:
-    for client_id in sorted(set(client_ids)):
-        Client.objects.select_for_update(of=("self",)).filter(pk=client_id).first()
 
 
 def lock_activity(activity_id: int) -> WorkActivity:

@@ -44,12 +44,16 @@ class Caller:
             timeout=TIMEOUT,
         )
 
-    def page_post(self, path: str, data: dict) -> requests.Response:
+    def page_post(self, path: str, data: dict, *, htmx: bool = False) -> requests.Response:
+        """A form post as the page sends it; `htmx` adds the header htmx requests carry."""
+        headers = {"X-CSRFToken": self.csrf, "Referer": f"{self.base_url}{path}"}
+        if htmx:
+            headers["HX-Request"] = "true"
         return requests.post(
             f"{self.base_url}{path}",
             data=data,
             cookies=self.cookies,
-            headers={"X-CSRFToken": self.csrf, "Referer": f"{self.base_url}{path}"},
+            headers=headers,
             timeout=TIMEOUT,
             allow_redirects=False,
         )

@@ -85,7 +85,7 @@ def test_parallel_posts_to_one_empty_timesheet_cell_make_one_entry(firm, callers
         cell = f"cell-{firm.acme_task.pk}-{day.isoformat()}"
         values = [f"{10 + i}m" for i in range(10)]
         responses = in_parallel(
-            lambda data=data: staff.page_post("/timesheet/cell/", data)
+            lambda data=data: staff.page_post("/timesheet/cell/", data, htmx=True)
             for data in (
                 {"task": firm.acme_task.pk, "date": day.isoformat(), cell: value}
                 for value in values
@@ -109,6 +109,7 @@ def test_parallel_posts_to_one_empty_timesheet_cell_make_one_entry(firm, callers
             "date": today.isoformat(),
             f"cell-{firm.acme_task.pk}-{today}": "2h",
         },
+        htmx=True,
     )
     assert response.status_code == 200
     assert TimeEntry.objects.get(member=firm.staff_member, date=today).duration_minutes == 120

@@ -17,28 +17,15 @@ import hashlib
 
 from django.db import connection
 
-from clients.models import Client
+from clients.services import lock_client, lock_clients
 
 from ..models import TimeEntry
 from .errors import EntryBusy, EntryNotFound
 
+# The client steps of the lock order live with the client model; re-exported for the services.
+__all__ = ["lock_client", "lock_clients", "lock_entry", "lock_timesheet_cell"]
+
 _RELOCK_ATTEMPTS = 3
-
-
-def lock_clients(*client_ids: int) -> None:
-    """Lock client rows in ascending id order: balance-changing writes of one client queue here."""
-    ids = sorted({client_id for client_id in client_ids if client_id is not None})
-    if ids:
-        list(
-            Client.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-
-
-def lock_client(client_id: int) -> None:
-    lock_clients(client_id)
 
 
 def lock_timesheet_cell(member_id: int, task_id: int, on_date) -> None:
