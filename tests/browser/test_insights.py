@@ -70,14 +70,14 @@ def test_insights_draws_the_hours_chart_and_fits_a_phone(phone):
     phone.wait_for_load_state("networkidle")
     expect(phone.get_by_role("heading", level=1, name="Insights")).to_be_visible()
 
-    canvas = phone.locator("canvas[data-insights-chart]")
+    canvas = phone.locator("canvas[data-chart-kind=stacked]")
     expect(canvas).to_be_visible()
     phone.wait_for_function(
-        "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-insights-chart]'))"
+        "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart-kind=stacked]'))"
     )
     chart = phone.evaluate(
         """() => {
-            const chart = Chart.getChart(document.querySelector("canvas[data-insights-chart]"));
+            const chart = Chart.getChart(document.querySelector("canvas[data-chart-kind=stacked]"));
             return { labels: chart.data.datasets.map((d) => d.label), type: chart.config.type };
         }"""
     )
@@ -102,7 +102,7 @@ def test_the_filter_form_redraws_the_chart_through_htmx(phone):
     phone.wait_for_url("**/insights/?*client=*")
     phone.wait_for_function(
         """() => {
-            const chart = window.Chart && Chart.getChart(document.querySelector("canvas[data-insights-chart]"));
+            const chart = window.Chart && Chart.getChart(document.querySelector("canvas[data-chart-kind=stacked]"));
             return chart && chart.data.datasets.length === 1 && chart.data.datasets[0].label === "ACME";
         }"""
     )
