@@ -11,6 +11,7 @@ import resource
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -63,6 +64,10 @@ def child_env(database: str, **extra: str) -> dict:
         "DEBUG": "false",
         "HTTPS": "false",
         "SECRET_KEY": BENCH_SECRET_KEY,
+        # The dataset's invoice PDFs belong to its database, not to the checkout's media/.
+        "MEDIA_ROOT": str(
+            Path(tempfile.gettempdir()) / "hourbank-bench-media" / database_name(database)
+        ),
     }
     env.pop("REDIS_URL", None)  # Celery in-process unless a step brings its own broker
     env.update(extra)

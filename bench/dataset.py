@@ -49,8 +49,21 @@ from bench.firm import (  # noqa: E402
     check_sample,
     counts_for,
 )
+from bench.invoicing import (  # noqa: E402
+    CLIENT_USERNAME,
+    FINANCE_USERNAME,
+    biggest_client,
+    seed_billing,
+)
 
 MARKER_TABLE = "bench_dataset"
+# Bumped whenever the firm changes shape, so an older dataset is rebuilt rather than reused.
+# 2: invoices, a finance user and a client user (bench/invoicing.py).
+DATASET_VERSION = 2
+
+
+def marker_fingerprint() -> str:
+    return f"{migrations_fingerprint()}/v{DATASET_VERSION}"
 
 
 # --- orchestrator side (psycopg only) -------------------------------------------------------
@@ -102,7 +115,7 @@ def ensure_template(base_url: str) -> str:
     """The migrated empty database; rebuilt when the migrations changed."""
     url = database_url(base_url, "_empty")
     marker = read_marker(url)
-    if not marker or marker["migrations"] != migrations_fingerprint():
+    if not marker or marker["migrations"] != marker_fingerprint():
         recreate_database(url)
         _child(["migrate"], url, timeout=900)
     return url
@@ -112,7 +125,7 @@ def ensure_dataset(base_url: str, scale: str, url: str) -> dict:
     """Build (or reuse) the firm of `scale` at `url`; returns how it went."""
     template = ensure_template(base_url)
     marker = read_marker(url)
-    fingerprint = migrations_fingerprint()
+    fingerprint = marker_fingerprint()
     if marker and marker["scale"] == scale and marker["migrations"] == fingerprint:
         return {"reused": True, "build_seconds": 0.0, "counts": marker["counts"]}
     started = time.perf_counter()
@@ -159,7 +172,7 @@ def write_marker(scale: str, counts: dict) -> None:
         cursor.execute(f"DELETE FROM {MARKER_TABLE}")
         cursor.execute(
             f"INSERT INTO {MARKER_TABLE} (scale, migrations, counts) VALUES (%s, %s, %s)",
-            [scale, migrations_fingerprint(), json.dumps(counts)],
+            [scale, marker_fingerprint(), json.dumps(counts)],
         )
 
 
@@ -199,43 +212,60 @@ def command_fill(scale: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     check_sample()
+    seed_billing()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     write_marker(scale, counts)
 
 
 def command_facts() -> dict:
-    """What the page step needs: ids, a session cookie for the bench user, an API token."""
+    """What the page step needs: ids, a session cookie per bench user, an API token."""
+    from datetime import timedelta
+
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.db.models import Count
+    from django.db.models import Count, Max, Min
     from django.test import Client as TestClient
+    from django.utils import timezone
 
-    from clients.models import Client, Project
+    from billing.models import Invoice
+    from clients.models import Project
     from clients.services import create_api_token
 
-    user = get_user_model().objects.get(username=BENCH_USERNAME)
-    biggest = (
-        Client.objects.annotate(entries=Count("projects__tasks__entries"))
-        .order_by("-entries", "pk")
-        .first()
-    )
+    User = get_user_model()
+    biggest = biggest_client()
     project = (
         Project.objects.filter(client=biggest)
         .annotate(entries=Count("tasks__entries"))
         .order_by("-entries", "pk")
         .first()
     )
-    browser = TestClient()
-    browser.force_login(user)
-    _, token = create_api_token(user=user, name="bench")
+    invoice = Invoice.objects.annotate(linked=Count("entries")).order_by("-linked", "pk").first()
+    cookies = {}
+    for username in [BENCH_USERNAME, FINANCE_USERNAME, CLIENT_USERNAME]:
+        browser = TestClient()
+        browser.force_login(User.objects.get(username=username))
+        cookies[username] = {
+            settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value
+        }
+    _, token = create_api_token(user=User.objects.get(username=BENCH_USERNAME), name="bench")
+    span = biggest.projects.aggregate(
+        first=Min("tasks__entries__date"), last=Max("tasks__entries__date")
+    )
+    today = timezone.localdate()
     return {
         "username": BENCH_USERNAME,
         "biggest_client_id": biggest.pk,
         "biggest_client_entries": biggest.entries,
         "project_id": project.pk,
         "project_entries": project.entries,
-        "session_cookie": {
-            settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value
-        },
+        "invoice_id": invoice.pk if invoice else None,
+        "invoice_entries": invoice.linked if invoice else 0,
+        # The consumption export streams the client's whole history, not the page's default.
+        "history_from": (span["first"] or today - timedelta(days=DAYS_OF_HISTORY)).isoformat(),
+        "history_to": (span["last"] or today).isoformat(),
+        "session_cookie": cookies[BENCH_USERNAME],
+        "session_cookies": cookies,
         "api_token": token,
     }
 

@@ -2,6 +2,7 @@
 
 KEY_PAGES is the one list: a later issue adds its page with one line. `kind` says how it is
 loaded: `page` (session cookie), `api` (Bearer token), `export` (streamed; bench/export.py).
+`user` is who loads it (bench/invoicing.py creates the finance and client users).
 A row whose `path` is None does not exist yet: its figures are null with `missing`."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PYTHON, REPO_ROOT, child_env, django_setup, percentile  # noqa: E402
+from bench.firm import BENCH_USERNAME  # noqa: E402
+from bench.invoicing import CLIENT_USERNAME, FINANCE_USERNAME  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,12 @@ class KeyPage:
     path: str | None  # formatted with the dataset facts
     kind: str = "page"
     missing: str = ""
+    user: str | None = BENCH_USERNAME  # a manager; None: anonymous
 
 
-TRIVIAL = KeyPage("/healthz", "/healthz")
+# Anonymous, as load balancers probe it: with a session the audit middleware would add the
+# session and user reads, and the trivial page would no longer be one query.
+TRIVIAL = KeyPage("/healthz", "/healthz", user=None)
 KEY_PAGES = [
     KeyPage("/clients/", "/clients/"),
     KeyPage("/clients/{id}/", "/clients/{biggest_client_id}/"),
@@ -39,11 +45,16 @@ KEY_PAGES = [
     KeyPage("/api/v1/clients", "/api/v1/clients", "api"),
     KeyPage("/api/v1/clients/{id}/hours", "/api/v1/clients/{biggest_client_id}/hours", "api"),
     KeyPage("/api/v1/time-entries", "/api/v1/time-entries", "api"),
+    KeyPage("/billing/invoices/", "/billing/invoices/", user=FINANCE_USERNAME),
+    KeyPage("/billing/invoices/{id}/", "/billing/invoices/{invoice_id}/", user=FINANCE_USERNAME),
+    KeyPage("/portal/", "/portal/", user=CLIENT_USERNAME),
+    KeyPage("/portal/balance/", "/portal/balance/", user=CLIENT_USERNAME),
+    KeyPage("/insights/", "/insights/"),
     KeyPage(
         "consumption.csv",
-        None,
+        "/portal/history.csv?date_from={history_from}&date_to={history_to}",
         "export",
-        missing="the client consumption CSV export does not exist yet (the portal issue adds it)",
+        user=CLIENT_USERNAME,
     ),
 ]
 MAX_SECONDS_PER_PAGE = 90  # a page slower than this gets fewer samples, and says so
@@ -52,7 +63,9 @@ MAX_SECONDS_PER_PAGE = 90  # a page slower than this gets fewer samples, and say
 def headers_for(page: KeyPage, facts: dict) -> dict:
     if page.kind == "api":
         return {"Authorization": f"Bearer {facts['api_token']}", "Accept": "application/json"}
-    cookie = "; ".join(f"{k}={v}" for k, v in facts["session_cookie"].items())
+    if page.user is None:
+        return {"Accept": "text/html"}
+    cookie = "; ".join(f"{k}={v}" for k, v in facts["session_cookies"][page.user].items())
     return {"Cookie": cookie, "Accept": "text/html"}
 
 
@@ -183,11 +196,13 @@ def _count_in_process(facts: dict) -> dict:
     from django.test import Client as TestClient
     from django.test.utils import CaptureQueriesContext
 
-    user = get_user_model().objects.get(username=facts["username"])
-    browser = TestClient(raise_request_exception=False, HTTP_HOST="127.0.0.1")
-    browser.force_login(user)
+    browsers = {None: TestClient(raise_request_exception=False, HTTP_HOST="127.0.0.1")}
+    for username in facts["session_cookies"]:
+        browsers[username] = TestClient(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+        browsers[username].force_login(get_user_model().objects.get(username=username))
     counts = {}
     for page in [p for p in KEY_PAGES if p.path and p.kind != "export"] + [TRIVIAL]:
+        browser = browsers[page.user]
         headers = {}
         if page.kind == "api":
             headers = {"Authorization": f"Bearer {facts['api_token']}"}

@@ -7,7 +7,7 @@ Environment:
 - BENCH_SCALE=small: only the 1% dataset (what tests/bench runs); default full runs both scales,
   so the full/small ratios come from one run;
 - BENCH_REDIS_URL (default redis://127.0.0.1:6379/9): the webhook step's broker; the run empties
-  its default `celery` queue;
+  its `default` and `sync` queues (and the old `celery` one);
 - BENCH_REPEAT (requests per page, default 50), BENCH_SYNC_WORKLOGS, BENCH_TEMPO_WORKLOGS,
   BENCH_WEBHOOKS, BENCH_SYNC_TIMEOUT (seconds per sync command, default 900): smaller runs.
 The processes it starts (gunicorn, Celery, sync commands) run with DEBUG off and HTTPS=false."""
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import dataset, export, pages, report, sync, webhook  # noqa: E402
+from bench import dataset, export, invoicing, pages, report, sync, webhook  # noqa: E402
 from bench.common import (  # noqa: E402
     DEFAULT_BENCH_DATABASE_URL,
     REPO_ROOT,
@@ -149,6 +149,8 @@ def main() -> int:
     finally:
         for server in servers.values():
             server.stop()
+    top_url = base_url if top == "full" else database_url(base_url, "_small")
+    step("invoices", lambda: invoicing.invoice_figures(top_url))
 
     def webhooks():
         setup = sync.setup_firm(dataset.fresh_database(base_url, "_webhook"))

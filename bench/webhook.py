@@ -16,12 +16,15 @@ from tests.sync.fake_atlassian import FakeJira
 
 WEBHOOK_SECRET = "bench-webhook-secret"
 WAIT_SECONDS = 30
+# The webhook's fetch is routed to `sync` (CELERY_TASK_ROUTES); the balance alert it triggers
+# runs on `default`. Only these queues are listened to and emptied, never the whole database.
+QUEUES = ("default", "sync")
 
 
 def celery_worker(database: str, broker: str, extra: dict, log_path: Path) -> subprocess.Popen:
     command = [PYTHON, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-               "--without-heartbeat", "--hostname", "bench@%h"]  # fmt: skip
+               "--without-heartbeat", "--hostname", "bench@%h", "-Q", ",".join(QUEUES)]  # fmt: skip
     log = log_path.open("w")
     return subprocess.Popen(
         command,
@@ -56,9 +59,9 @@ def measure(database: str, setup: dict, broker: str, count: int, log_dir: Path) 
     """`count` webhooks one after another; each waits for its own balance change."""
     import redis
 
-    # Leftovers of an interrupted run would be timed as this run's; only the default queue,
-    # which the app uses when no route is set, is emptied (never the whole database).
-    redis.Redis.from_url(broker).delete("celery")
+    # Leftovers of an interrupted run would be timed as this run's; only the worker's queues
+    # are emptied (never the whole database).
+    redis.Redis.from_url(broker).delete("celery", *QUEUES)
     fake = FakeJira().start()
     for number in range(1, ISSUES + 1):
         fake.add_issue(str(20000 + number), f"BEN-{number}")

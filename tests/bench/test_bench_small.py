@@ -69,10 +69,15 @@ def test_small_run_measures_or_explains_every_figure(bench_run):
         "webhook_to_balance_ms_p95",
         "invoice_create_ms",
         "invoice_pdf_ms",
+        "invoice_pdf_ratio_to_bare",
         "export_first_byte_ms:consumption.csv",
+        "export_rss_growth_mb:consumption.csv",
+        "export_first_byte_ms:admin-invoices",
     ]
     pages = ["/clients/", "/clients/{id}/", "/projects/{id}/", "/my-work/", "/timesheet/",
-             "/api/v1/clients", "/api/v1/clients/{id}/hours", "/api/v1/time-entries", "/healthz"]  # fmt: skip
+             "/api/v1/clients", "/api/v1/clients/{id}/hours", "/api/v1/time-entries", "/healthz",
+             "/billing/invoices/", "/billing/invoices/{id}/", "/portal/", "/portal/balance/",
+             "/insights/"]  # fmt: skip
     for page in pages:
         required += [f"page_ms_p95:{page}", f"queries:{page}"]
     assert set(required) <= set(results), sorted(set(required) - set(results))
@@ -92,3 +97,14 @@ def test_small_run_measures_or_explains_every_figure(bench_run):
     assert results["sync_rerun_worklogs_per_s"]["counts"]["created"] == 0
     assert results["webhook_to_balance_ms_p95"]["measured"] == 2
     assert "| page_ms_p95:/clients/ |" in table
+    # Billing, the portal export and the PDF are measured, not explained away.
+    assert results["invoice_create_ms"]["value"] is not None, results["invoice_create_ms"]
+    assert results["invoice_create_ms"]["entries"] == 500
+    pdf = results["invoice_pdf_ms"]
+    assert pdf["value"] is not None and pdf["bare_weasyprint_ms"] > 0, pdf
+    assert pdf["lines"] > 0 and pdf["entries"] > 0, pdf
+    assert results["invoice_pdf_ratio_to_bare"]["value"] is not None
+    csv_export = results["export_first_byte_ms:consumption.csv"]
+    assert csv_export["status"] == 200 and csv_export["streamed"], csv_export
+    assert csv_export["bytes"] > 5000, csv_export
+    assert report["dataset"]["small"]["invoice_entries"] > 0
