@@ -2,6 +2,8 @@
 
 Lock order (a write takes only the steps it needs, always in this order):
 
+0. the timesheet row — only a timesheet cell save (`timesheet_rows.save_timesheet_cell`), so
+   two saves of one cell queue; no other write locks that row;
 1. the member row — only the timer, whose start and stop are serialized per member;
 2. client rows, ascending id (`lock_clients`) — every write that moves a balance;
 3. a timesheet cell's advisory lock on (member, task, date) (`lock_timesheet_cell`) — the one
