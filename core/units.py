@@ -4,6 +4,9 @@ are rounded (always half-up; never `round()` on floats)."""
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models.functions import Coalesce, Round
+
 CENT = Decimal("0.01")
 ZERO_MONEY = Decimal("0.00")
 
@@ -56,3 +59,26 @@ def percent(part, whole, *, places: int = 0) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(
         Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
     )
+
+
+# --- The same value rule in SQL, for totals the database sums -------------------------------
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def entry_value(minutes_field: str, rate_field: str):
+    """One entry's value rounded to the cent (PostgreSQL rounds numeric half away from zero,
+    which is half-up for these non-negative values): `core.units.minutes_value` in SQL, so a
+    total is the sum of per-entry rounded values. Entries without a rate are NULL (add nothing)."""
+    return Round(
+        ExpressionWrapper(
+            F(minutes_field) * F(rate_field) / Value(60),
+            output_field=DecimalField(decimal_places=6),
+        ),
+        2,
+        output_field=MONEY,
+    )
+
+
+def summed_value(minutes_field: str, rate_field: str):
+    return Coalesce(Sum(entry_value(minutes_field, rate_field)), Value(0), output_field=MONEY)

@@ -1,6 +1,8 @@
 """Reads of the insights page: database aggregates over the same stored figures the client
 page, the API and invoices use."""
 
+from core.units import entry_value
+
 from .banks import EXPIRY_WINDOW_DAYS, ExpiringBlock, at_risk_clients, expiring_blocks
 from .hours import (
     BUCKETS,
@@ -15,7 +17,7 @@ from .hours import (
     utilization,
 )
 from .money import ClientMargin, Margin, client_margins, margins, money_left_on_table
-from .scope import BILLABLE_VALUE, COST_VALUE, Scope, entry_value
+from .scope import BILLABLE_VALUE, COST_VALUE, Scope
 
 __all__ = [
     "BILLABLE_VALUE",

@@ -1,34 +1,11 @@
-"""What every insights figure shares: the period and filters, and the one entry value
-expression the database sums (the SQL form of `core.units.minutes_value`)."""
+"""What every insights figure shares: the period and filters, and the entry value sums (the SQL
+form of `core.units.minutes_value`, defined next to it)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
-from django.db.models.functions import Coalesce, Round
-
+from core.units import summed_value
 from timetracking.models import TimeEntry
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def entry_value(minutes_field: str, rate_field: str):
-    """One entry's value rounded to the cent (PostgreSQL rounds numeric half away from zero,
-    which is half-up for these non-negative values): `core.units.minutes_value` in SQL, so a
-    total is the sum of per-entry rounded values. Entries without a rate are NULL (add nothing)."""
-    return Round(
-        ExpressionWrapper(
-            F(minutes_field) * F(rate_field) / Value(60),
-            output_field=DecimalField(decimal_places=6),
-        ),
-        2,
-        output_field=MONEY,
-    )
-
-
-def summed_value(minutes_field: str, rate_field: str):
-    return Coalesce(Sum(entry_value(minutes_field, rate_field)), Value(0), output_field=MONEY)
-
 
 BILLABLE_VALUE = summed_value("billable_minutes", "billing_rate")
 COST_VALUE = summed_value("duration_minutes", "cost_rate")
