@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client as HttpClient
 
+from tests.celery_worker import reachable_broker_url
 from tests.factories import (
     PASSWORD,
     ClientFactory,
@@ -76,3 +77,9 @@ def login_client(user) -> HttpClient:
 def as_user():
     """as_user(firm.staff) → a logged-in Django test client."""
     return login_client
+
+
+@pytest.fixture
+def broker_url():
+    """The test Redis broker; fails the test (never skips) when it is not reachable."""
+    return reachable_broker_url()

@@ -16,7 +16,7 @@ from sync.clients.jira import JiraClient
 from sync.clients.tempo import TempoClient
 from sync.feeds.jira import run_jira_sync
 from sync.feeds.tempo import run_tempo_sync
-from tests.celery_worker import celery_worker, reachable_broker_url
+from tests.celery_worker import celery_worker
 from tests.factories import ProjectFactory, PurchaseFactory, TaskFactory
 from tests.sync.fake_atlassian import FakeJira
 from timetracking.balances import balance_of
@@ -176,11 +176,6 @@ def tempo_firm(jira_firm, settings):
 
 
 # --- a real Celery worker on the real Redis broker (after tests/worker/test_worker.py) ---------
-
-
-@pytest.fixture
-def broker_url():
-    return reachable_broker_url()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ WeasyPrint and stores the file where the app reads it back."""
 
 import datetime
 import hashlib
-import os
 import time
 
 import pytest
@@ -15,23 +14,12 @@ from billing.models import InvoicePdf, PdfStatus
 from billing.services import approve_invoice, generate_draft
 from billing.tasks import render_invoice_pdf
 from config.celery import app as celery_app
-from tests.celery_worker import celery_worker, reachable_broker_url
+from tests.celery_worker import celery_worker
 from timetracking.services import create_entry
 
 WORKER_DEADLINE_SECONDS = 60
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def broker_url():
-    return reachable_broker_url()
-
-
-@pytest.fixture
-def queue_name(worker_id):
-    # One queue per xdist worker and run: parallel test processes never take each other's messages.
-    return f"hourbank-pdf-test-{worker_id}-{os.getpid()}"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ The rest of the suite runs tasks in-process; this test is the one that proves th
 path works: commit → publish to Redis → a separate worker process → the service → the database."""
 
 import datetime
-import os
 import time
 
 import pytest
@@ -14,7 +13,7 @@ from kombu import Queue
 
 from clients.models import BillingPlan
 from config.celery import app as celery_app
-from tests.celery_worker import celery_worker, reachable_broker_url
+from tests.celery_worker import celery_worker
 from timetracking.models import TimeEntry
 from timetracking.services import create_entry
 from timetracking.tasks import reapply_billing_rules_task
@@ -22,17 +21,6 @@ from timetracking.tasks import reapply_billing_rules_task
 WORKER_DEADLINE_SECONDS = 30
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def broker_url():
-    return reachable_broker_url()
-
-
-@pytest.fixture
-def queue_name(worker_id):
-    # One queue per xdist worker and run: parallel test processes never take each other's messages.
-    return f"hourbank-test-{worker_id}-{os.getpid()}"
 
 
 @pytest.fixture
