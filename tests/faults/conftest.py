@@ -4,7 +4,6 @@ that pages its feeds by 5 so a run has a middle to be killed in."""
 import pytest
 
 from tests.sync.conftest import (  # noqa: F401
-    broker_url,
     jira_firm,
     jira_settings,
     sync_queue,
