@@ -14,8 +14,8 @@ from clients.models import Client, HourPurchase
 from core.mail import send_mail_message
 from core.units import minutes_to_hours
 
-from .alerts_rules import LOW, NEGATIVE, decide_alert, threshold_minutes
-from .balances import balance_of
+from .alerts_rules import LOW, NEGATIVE, AlertDecision, decide_alert, threshold_minutes
+from .balances import Balance, balance_of, with_balances
 from .models import BalanceAlertState, BillingAdjustment
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,25 @@ def alert_recipients(client: Client) -> list[str]:
     return recipients
 
 
+def alert_decision(
+    client: Client, balance: Balance, *, low_armed: bool, negative_armed: bool
+) -> tuple[int, AlertDecision]:
+    """The client's threshold in minutes and what its balance calls for, given the armed flags."""
+    threshold = threshold_minutes(
+        low_balance_hours=client.low_balance_hours,
+        low_balance_percent=client.low_balance_percent,
+        purchased=balance.purchased_minutes,
+    )
+    decision = decide_alert(
+        remaining=balance.remaining_minutes,
+        threshold=threshold,
+        has_purchases=balance.has_purchases,
+        low_armed=low_armed,
+        negative_armed=negative_armed,
+    )
+    return threshold, decision
+
+
 @transaction.atomic
 def check_balance_alerts(client_id: int) -> str | None:
     """Send the alert the client's balance calls for, if any; returns its kind (or None).
@@ -76,17 +95,8 @@ def check_balance_alerts(client_id: int) -> str | None:
     BalanceAlertState.objects.get_or_create(client=client)
     state = BalanceAlertState.objects.select_for_update(of=("self",)).get(client=client)
     balance = balance_of(client)
-    threshold = threshold_minutes(
-        low_balance_hours=client.low_balance_hours,
-        low_balance_percent=client.low_balance_percent,
-        purchased=balance.purchased_minutes,
-    )
-    decision = decide_alert(
-        remaining=balance.remaining_minutes,
-        threshold=threshold,
-        has_purchases=balance.has_purchases,
-        low_armed=state.low_armed,
-        negative_armed=state.negative_armed,
+    threshold, decision = alert_decision(
+        client, balance, low_armed=state.low_armed, negative_armed=state.negative_armed
     )
     if decision.send is not None:
         sent = send_mail_message(
@@ -107,6 +117,24 @@ def check_balance_alerts(client_id: int) -> str | None:
     state.low_armed, state.negative_armed = decision.low_armed, decision.negative_armed
     state.save(update_fields=["low_armed", "negative_armed", "last_sent_at"])
     return decision.send
+
+
+def clients_with_pending_alert_check() -> list[int]:
+    """Clients whose alert state disagrees with their balance: a crossing (or a re-arm) that no
+    check has handled, because its task never reached a worker (broker down at commit, worker
+    killed before it acked). Two queries, whatever the number of clients; the periodic sweep
+    enqueues a check for each."""
+    states = BalanceAlertState.objects.in_bulk(field_name="client_id")
+    pending = []
+    for client in with_balances(Client.objects.filter(is_internal=False)).order_by("pk"):
+        state = states.get(client.pk)
+        armed = (state.low_armed, state.negative_armed) if state else (True, True)
+        _threshold, decision = alert_decision(
+            client, balance_of(client), low_armed=armed[0], negative_armed=armed[1]
+        )
+        if decision.send is not None or (decision.low_armed, decision.negative_armed) != armed:
+            pending.append(client.pk)
+    return pending
 
 
 def _ledger_row_changed(sender, instance, **kwargs):

@@ -3,8 +3,9 @@
 from celery import shared_task
 
 from clients.models import Client
+from core.tasks import enqueue, register_sweep
 
-from .alerts import check_balance_alerts
+from .alerts import check_balance_alerts, clients_with_pending_alert_check
 from .services import reapply_billing_rules
 from .services.hour_blocks import run_hour_block_day
 
@@ -32,3 +33,16 @@ def check_balance_alerts_task(client_id: int) -> str | None:
     """Send the client's low/negative balance alert if its balance just crossed (idempotent:
     the alert state row remembers what was sent)."""
     return check_balance_alerts(client_id)
+
+
+@register_sweep("timetracking: balance alerts not yet checked")
+def enqueue_pending_alert_checks() -> int:
+    """Clients whose balance crossed (or climbed back over) the threshold without a check having
+    run: enqueue the check again (it is idempotent: the state row remembers what was sent)."""
+    return sum(
+        enqueue(
+            lambda pk=pk: check_balance_alerts_task.delay(pk),
+            what=f"the balance alert check of client {pk}",
+        )
+        for pk in clients_with_pending_alert_check()
+    )

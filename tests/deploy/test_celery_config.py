@@ -80,7 +80,7 @@ def test_the_sweep_runs_every_registered_sweep_even_when_one_fails(monkeypatch):
         swept.append("invoices")
         return 3
 
-    result = core_tasks.sweep_pending_work.apply().get()
+    result = core_tasks.sweep_pending_work.apply().result
 
     assert result == {"broken": "error: RuntimeError", "invoices without a PDF": 3}
     assert swept == ["invoices"]

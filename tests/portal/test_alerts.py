@@ -139,3 +139,49 @@ def test_parallel_writes_crossing_together_send_once(firm, smtp_inbox):
         thread.join()
     assert errors == []
     assert smtp_inbox.subjects() == ["Acme Ltd: hour bank below 2.00 h"]
+
+
+def test_the_sweep_sends_a_crossing_whose_check_never_ran_and_rearms_after_a_top_up(
+    firm, smtp_inbox
+):
+    """Without on-commit callbacks (as when Redis was down at commit) no check runs; the
+    periodic sweep finds the client whose alert state disagrees with its balance."""
+    from timetracking.alerts import clients_with_pending_alert_check
+    from timetracking.tasks import enqueue_pending_alert_checks
+
+    alert_ready(firm)
+    firm.globex.low_balance_hours = Decimal("2")
+    firm.globex.save()
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    PurchaseFactory(client=firm.globex, hours=Decimal("10"))
+    assert clients_with_pending_alert_check() == []
+
+    log(firm.staff_member, firm.acme_task, 8 * 60 + 30)  # 1.5 h left; the check is lost
+    assert smtp_inbox.messages == []
+    assert clients_with_pending_alert_check() == [firm.acme.pk]
+
+    assert enqueue_pending_alert_checks() == 1
+    assert smtp_inbox.subjects() == ["Acme Ltd: hour bank below 2.00 h"]
+    assert clients_with_pending_alert_check() == []
+    assert enqueue_pending_alert_checks() == 0
+
+    log(firm.staff_member, firm.acme_task, 15)  # hovering below: nothing pending
+    assert clients_with_pending_alert_check() == []
+
+    add_purchase(client=firm.acme, hours="10", on_date=date(2026, 3, 1))  # back above
+    assert clients_with_pending_alert_check() == [firm.acme.pk]
+    enqueue_pending_alert_checks()
+    state = BalanceAlertState.objects.get(client=firm.acme)
+    assert (state.low_armed, state.negative_armed) == (True, True)
+    assert len(smtp_inbox.messages) == 1
+
+
+def test_the_pending_alert_scan_costs_two_queries_whatever_the_number_of_clients(
+    firm, django_assert_num_queries
+):
+    from timetracking.alerts import clients_with_pending_alert_check
+
+    for client in (firm.acme, firm.globex):
+        PurchaseFactory(client=client, hours=Decimal("10"))
+    with django_assert_num_queries(2):
+        clients_with_pending_alert_check()
