@@ -33,10 +33,15 @@ def safe_next(request, default: str) -> str:
     return default
 
 
-def htmx_done(request, message: str, *, events=(ENTRY_SAVED,), body: str = "") -> HttpResponse:
+def htmx_done(
+    request, message: str, *, events=(ENTRY_SAVED,), body: str = "", focus: str | None = None
+) -> HttpResponse:
     """An htmx write succeeded: swap `body` in (an empty body closes the dialog), show `message`
-    in the page's status line and tell listening fragments to refresh."""
-    flash = render_to_string(FLASH_TEMPLATE, {"message": message, "oob": True}, request=request)
+    in the page's status line and tell listening fragments to refresh. `focus` is the id of what
+    changed (e.g. `entry-12`): the script moves focus there once a refresh brings it."""
+    flash = render_to_string(
+        FLASH_TEMPLATE, {"message": message, "oob": True, "focus": focus}, request=request
+    )
     response = HttpResponse(body + flash)
     response["HX-Trigger"] = json.dumps(dict.fromkeys(events, True))
     return response

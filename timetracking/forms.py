@@ -5,6 +5,7 @@ Every rule lives elsewhere: durations in `durations.parse_duration`, purchase ho
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -246,15 +247,36 @@ class PurchaseForm(forms.Form):
         widget=forms.TextInput(
             attrs={"inputmode": "decimal", "placeholder": "40", "autocomplete": "off"}
         ),
-        error_messages={"required": "Hours are required, e.g. 40 (or -2.5 for a correction)."},
+        error_messages={"required": "Hours are required, e.g. 40."},
     )
     note = forms.CharField(label="Note", required=False, max_length=300)
 
     def clean_hours(self):
+        text = self.cleaned_data["hours"]
         try:
-            return parse_purchase_hours(self.cleaned_data["hours"])
+            hours = parse_purchase_hours(text)
         except PurchaseError as error:
+            if _is_zero(text):
+                raise ValidationError(_NOT_ABOVE_ZERO % text) from None
             raise ValidationError(str(error)) from None
+        # A negative purchase used to be stored as a silent correction; corrections have their
+        # own form, which asks for a note saying why.
+        if hours < 0:
+            raise ValidationError(_NOT_ABOVE_ZERO % text)
+        return hours
+
+
+_NOT_ABOVE_ZERO = (
+    "A purchase adds hours: enter more than 0, e.g. 40 (not %s). To take hours off, add a "
+    "correction in the hour-blocks ledger below (Kind: Correction)."
+)
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return Decimal(text.strip().replace(",", ".")) == 0
+    except InvalidOperation:
+        return False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,12 @@ from clients.roles import client_id_of, has_role, is_client_user, is_staff_membe
 from clients.selectors import get_client_for_user
 
 PREVIEW_REFUSED = "Only managers and up can preview the client portal."
+PICK_CLIENT = "Pick a client to preview its portal."
+
+
+class NoClientChosen(Exception):
+    """A manager and up opened the portal without `?client=`: they have no portal of their own,
+    so the view sends them to pick one (a bare 404 told them nothing)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ def portal_client_for(user, requested_client: str | None) -> PortalClient:
         return PortalClient(get_client_for_user(user, client_id_of(user)), preview=False)
     if has_role(user, Role.MANAGER):
         if not (requested_client or "").isdigit():
-            raise Http404("Preview a client's portal from its page: /portal/?client={id}.")
+            raise NoClientChosen(PICK_CLIENT)
         client = get_client_for_user(user, int(requested_client))
         if client.is_internal:
             raise Http404("The firm's own client has no portal.")

@@ -60,15 +60,36 @@
   setInterval(tickTimers, 1000);
 
   // After a save, edit, delete or timer action focus would fall to <body> (the dialog or the
-  // row it came from is gone): move it to the status line's Undo, the message, or what changed.
+  // row it came from is gone). The status line names what changed (`data-focus`, e.g. the saved
+  // entry's row): focus goes there once a refresh brings that row, until then to the status
+  // line; after a delete, to its Undo.
+  var pendingFocus = null;
+  var PENDING_FOCUS_MS = 5000;
   document.addEventListener("htmx:afterSettle", function (event) {
+    var flash = document.getElementById("flash");
+    if (flash && flash.dataset.focus) {
+      pendingFocus = { id: flash.dataset.focus, until: Date.now() + PENDING_FOCUS_MS };
+      delete flash.dataset.focus;
+    }
     var active = document.activeElement;
-    if (active && active !== document.body && document.body.contains(active)) {
+    var lost = !active || active === document.body || !document.body.contains(active);
+    var target = event.detail && event.detail.target;
+    if (pendingFocus && Date.now() < pendingFocus.until) {
+      var row = document.getElementById(pendingFocus.id);
+      // Leave focus alone once the person moved on (anything but the status line or the row).
+      if (row && (lost || active === flash || active === row)) {
+        row.focus();
+        // A refresh that brought the row settles it; an older copy may still be replaced.
+        if (target && target.contains(row)) {
+          pendingFocus = null;
+        }
+        return;
+      }
+    }
+    if (!lost) {
       return;
     }
-    var flash = document.getElementById("flash");
     var undo = flash && flash.querySelector(".undo-button");
-    var target = event.detail && event.detail.target;
     if (undo) {
       undo.focus();
     } else if (flash && flash.textContent.trim()) {

@@ -49,14 +49,15 @@
         options: options(STACKED_HOURS)
       };
     },
-    // Portal: remaining hours over the last 90 days and the forecast to the run-out date.
+    // Client page and portal: remaining hours over the last 90 days (stepped, so a purchase is a
+    // step up) and the forecast to the run-out date.
     burndown: function (data) {
       return {
         type: "line",
         data: {
           labels: data.labels,
           datasets: [
-            { label: "Remaining hours", data: data.remaining, borderColor: COLORS.billable, pointRadius: 0, fill: false },
+            { label: "Remaining hours", data: data.remaining, borderColor: COLORS.billable, pointRadius: 0, fill: false, stepped: true },
             { label: "Forecast", data: data.forecast, borderColor: COLORS.target, borderDash: [6, 4], pointRadius: 0, fill: false }
           ]
         },

@@ -186,3 +186,48 @@ def test_a_request_in_flight_shows_htmx_indicators_through_our_css_only(phone, b
     expect(probe).to_have_css("opacity", "1")
     assert phone.locator("head style").count() == 0
     assert phone.csp_errors == []
+
+
+def test_the_open_task_combobox_fits_a_phone(phone, busy_firm):
+    phone.goto("/my-work/")
+    phone.get_by_role("link", name="Log time").click()
+    dialog = phone.get_by_role("dialog")
+    combobox = dialog.get_by_role("combobox", name="Task", exact=True)
+    combobox.fill("c")
+    expect(combobox).to_have_attribute("aria-expanded", "true")
+    listbox = dialog.get_by_role("listbox")
+    expect(listbox.get_by_role("option").first).to_be_visible()
+
+    assert page_width(phone) <= PHONE["width"], overflowing(phone)
+    box = listbox.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_the_undo_flash_after_a_delete_fits_a_phone(phone, busy_firm):
+    phone.goto("/my-work/")
+    row = phone.locator("tr", has_text="Patched the servers")
+    row.get_by_role("link", name="Delete").click()
+    phone.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    undo = phone.locator("#flash").get_by_role("button", name="Undo")
+    expect(undo).to_be_visible()
+    expect(undo).to_be_in_viewport()
+
+    assert page_width(phone) <= PHONE["width"], overflowing(phone)
+
+
+def test_the_running_header_timer_fits_a_phone(phone, busy_firm):
+    phone.goto(f"/tasks/{busy_firm.acme_task.pk}/")
+    phone.get_by_role("button", name="Start timer").click()
+    header_timer = phone.locator("header .header-timer")
+    expect(header_timer).to_be_visible()
+
+    for url in ("/my-work/", "/timesheet/", "/clients/"):
+        phone.goto(url)
+        expect(header_timer.get_by_role("button", name="Stop")).to_be_in_viewport()
+        assert page_width(phone) <= PHONE["width"], (url, overflowing(phone))
+    # One line of its own, between the brand and the menu.
+    brand = phone.get_by_role("link", name="Hourbank").bounding_box()
+    timer = header_timer.bounding_box()
+    menu = phone.get_by_role("navigation", name="Main").bounding_box()
+    assert timer["height"] < 2 * brand["height"]
+    assert brand["y"] + brand["height"] <= timer["y"] < timer["y"] + timer["height"] <= menu["y"]

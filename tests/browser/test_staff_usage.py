@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.combobox import pick_task
 from tests.factories import PurchaseFactory, RateFactory, TimeEntryFactory
 from timetracking.models import EntryChange, TimeEntry, Timer
 
@@ -121,9 +122,40 @@ def test_keyboard_only_logging_from_my_work_with_the_combobox(page, firm, csp_er
 
     entry = TimeEntry.objects.get()
     assert entry.task == firm.acme_task and entry.duration_minutes == 45
-    # Focus is on the status line that says what was saved, not on <body>.
-    expect(page.locator("#flash")).to_be_focused()
+    # Focus is on the saved entry's row, not on <body>; the status line says what was saved.
     expect(page.locator("#flash")).to_contain_text("45m")
+    expect(page.locator(f"#entry-{entry.pk}")).to_be_focused()
+    assert csp_errors == []
+
+
+def test_edit_focuses_the_edited_row(page, firm, csp_errors):
+    kept = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=30,
+        description="Kept as is",
+        by=firm.staff_member.user,
+    )
+    entry = TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=60,
+        description="Edit me",
+        by=firm.staff_member.user,
+    )
+    page.goto("/my-work/")
+
+    page.locator(f"#entry-{entry.pk}").get_by_role("link", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Duration", exact=True).fill("2h")
+    dialog.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator(f"#entry-{entry.pk}")).to_contain_text("2h")
+    expect(page.locator(f"#entry-{entry.pk}")).to_be_focused()
+    expect(page.locator(f"#entry-{kept.pk}")).not_to_be_focused()
+    entry.refresh_from_db()
+    assert entry.duration_minutes == 120
     assert csp_errors == []
 
 
@@ -158,6 +190,7 @@ def test_delete_focuses_cancel_then_undo_restores_entry_and_history(page, firm, 
     page.keyboard.press("Enter")
     expect(page.locator("#flash")).to_contain_text("Restored 1h 30m")
     expect(page.locator("tr", has_text="Undo me")).to_have_count(1)
+    expect(page.locator(f"#entry-{entry.pk}")).to_be_focused()  # the restored row
     restored = TimeEntry.objects.get()
     assert restored.pk == entry.pk
     assert list(EntryChange.objects.values_list("pk", "kind")) == history
@@ -199,4 +232,34 @@ def test_the_header_timer_from_a_task_page(page, firm, csp_errors):
     entry = TimeEntry.objects.get()
     assert entry.task == firm.globex_task and entry.duration_minutes == 1  # a 1-minute floor
     assert not Timer.objects.exists()
+    assert csp_errors == []
+
+
+def test_the_header_timer_follows_htmx_start_and_stop_without_a_reload(page, firm, csp_errors):
+    page.goto("/my-work/")
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+    header_timer = page.locator("header .header-timer")
+    expect(header_timer).to_have_count(0)
+
+    timer_card = page.locator("#timer")
+    pick_task(timer_card, "What are you working on?", "checkout", TASK_OPTION)
+    timer_card.get_by_role("button", name="Start timer").click()
+
+    expect(header_timer).to_contain_text(firm.acme_task.name)
+    expect(header_timer.locator("time")).to_have_text(re.compile(r"^0:00:0[1-9]$"))
+    expect(timer_card.get_by_role("button", name="Stop timer")).to_be_visible()
+    assert Timer.objects.filter(member=firm.staff_member).exists()
+
+    header_timer.get_by_role("button", name="Stop").click()
+
+    expect(header_timer).to_have_count(0)
+    expect(page.locator("#flash")).to_contain_text("from the timer")
+    entry = TimeEntry.objects.get()
+    assert entry.task == firm.acme_task and entry.duration_minutes == 1
+    assert not Timer.objects.exists()
+    # My Work follows too: its timer card offers a new start, the day lists the logged entry,
+    # and focus is on that entry's row.
+    expect(timer_card.get_by_role("button", name="Start timer")).to_be_visible()
+    expect(page.locator(f"#entry-{entry.pk}")).to_be_focused()
+    assert page.evaluate("window.sameDocument === true")
     assert csp_errors == []

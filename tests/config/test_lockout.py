@@ -128,7 +128,11 @@ def test_spraying_many_usernames_from_one_address_locks_that_address(firm):
     spray(attacker, django_settings.AXES_IP_FAILURE_LIMIT)
 
     # Even a right password for an account never tried is refused from there…
-    assert_locked_out(attacker, log_in(attacker, firm.staff.username))
+    refused = log_in(attacker, firm.staff.username)
+    assert_locked_out(attacker, refused)
+    # …with words true of an address lock too: the account itself is not locked.
+    page = refused.content.decode()
+    assert "from this account or network" in page and "account is locked" not in page
     # …while the same account from anywhere else is fine.
     victim = direct(VICTIM)
     assert_logged_in(victim, log_in(victim, firm.staff.username), firm.staff)

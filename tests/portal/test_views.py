@@ -33,6 +33,23 @@ def test_staff_below_manager_are_refused_and_outsiders_get_404(firm, as_user, ur
     assert as_user(firm.manager).get(f"{url}?client={firm.acme.pk}").status_code == 200
 
 
+@pytest.mark.parametrize("viewer", ["manager", "finance", "admin"])
+def test_staff_without_a_client_are_sent_to_pick_one(firm, as_user, viewer):
+    http = as_user(getattr(firm, viewer))
+
+    response = http.get("/portal/")
+
+    assert (response.status_code, response["Location"]) == (302, "/clients/")
+    directory = http.get(response["Location"]).content.decode()
+    assert "Pick a client to preview its portal" in directory
+
+
+def test_client_users_are_not_redirected(firm, as_user):
+    response = as_user(firm.acme_user).get("/portal/")
+
+    assert response.status_code == 200 and "Acme" in response.content.decode()
+
+
 def test_page_shows_balance_requests_history_ledger_and_preview_mark(firm, as_user):
     PurchaseFactory(client=firm.acme, hours=Decimal("10"), note="Spring block")
     log(firm.staff_member, firm.acme_task, 90, description="Fixed checkout")

@@ -228,9 +228,71 @@ def test_finance_may_add_purchases_too_and_sees_the_form(firm, as_user):
 
     assert "Add purchase" in http.get(f"/clients/{firm.acme.pk}/").content.decode()
     response = http.post(
-        f"/clients/{firm.acme.pk}/purchases/", {"date": "2026-03-01", "hours": "-2"}
+        f"/clients/{firm.acme.pk}/purchases/", {"date": "2026-03-01", "hours": "2"}
     )
-    assert response.status_code == 302 and HourPurchase.objects.get().hours == Decimal("-2")
+    assert response.status_code == 302 and HourPurchase.objects.get().hours == Decimal("2")
+
+
+@pytest.mark.parametrize("hours", ["-2", "0"])
+def test_the_purchase_form_refuses_hours_not_above_zero_and_points_to_corrections(
+    firm, as_user, hours
+):
+    http = as_user(firm.manager)
+
+    response = http.post(
+        f"/clients/{firm.acme.pk}/purchases/", {"date": "2026-03-01", "hours": hours}
+    )
+    fragment = http.post(
+        f"/clients/{firm.acme.pk}/purchases/",
+        {"date": "2026-03-01", "hours": hours},
+        headers=htmx("purchases"),
+    ).content.decode()
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "A purchase adds hours: enter more than 0" in page
+    assert "add a correction in the hour-blocks ledger" in page
+    assert f'href="/clients/{firm.acme.pk}/ledger/"' in page
+    assert "A purchase adds hours" in fragment
+    assert not HourPurchase.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees_link"),
+    [("staff", False), ("manager", False), ("finance", True), ("admin", True)],
+)
+def test_unbilled_card_links_finance_to_invoice_generation_for_the_client(
+    firm, as_user, viewer, sees_link
+):
+    http = as_user(getattr(firm, viewer))
+
+    page = http.get(f"/clients/{firm.acme.pk}/").content.decode()
+    unbilled = http.get(f"/clients/{firm.acme.pk}/", headers=htmx("unbilled")).content.decode()
+
+    link = f'href="/billing/invoices/generate/?client={firm.acme.pk}"'
+    card = page[page.index('id="unbilled"') : page.index("</section>", page.index('id="unbilled"'))]
+    assert (link in card) is sees_link
+    assert (link in unbilled) is sees_link
+    if sees_link:
+        generate = http.get(f"/billing/invoices/generate/?client={firm.acme.pk}")
+        assert generate.status_code == 200
+        assert f'<option value="{firm.acme.pk}" selected>' in generate.content.decode()
+
+
+def test_client_page_has_the_burn_down_chart_and_its_table(firm, as_user):
+    PurchaseFactory(client=firm.acme, hours=Decimal("10"))
+    TimeEntryFactory(
+        task=firm.acme_task,
+        member=firm.staff_member,
+        duration_minutes=90,
+        by=firm.staff_member.user,
+    )
+
+    page = as_user(firm.staff).get(f"/clients/{firm.acme.pk}/").content.decode()
+
+    assert 'data-chart-kind="burndown"' in page and 'id="burn-down-data"' in page
+    assert "Burn-down as a table" in page and "8.50 h</td>" in page
+    assert "js/charts.js" in page
 
 
 def test_bad_purchase_is_named_and_nothing_is_saved(firm, as_user):

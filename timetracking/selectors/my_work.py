@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients.models import FirmSettings
 from core.calendar import today_in, working_weekdays_of
@@ -217,3 +218,23 @@ def running_timer(member: Member | None) -> Timer | None:
     if member is None:
         return None
     return Timer.objects.filter(member=member).select_related("task__project__client").first()
+
+
+@dataclass(frozen=True)
+class RunningTimer:
+    """A running timer as the header and My Work show it: seconds so far (the script counts on
+    from there) and the same as H:MM:SS for the first paint."""
+
+    timer: Timer
+    elapsed: int
+
+    @property
+    def elapsed_text(self) -> str:
+        hours, rest = divmod(self.elapsed, 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def running_state(timer: Timer | None) -> RunningTimer | None:
+    if timer is None:
+        return None
+    return RunningTimer(timer, max(0, int((timezone.now() - timer.started_at).total_seconds())))

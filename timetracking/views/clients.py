@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.roles import has_role
@@ -24,6 +26,7 @@ from ..selectors import (
     request_breakdown,
     unbilled_time,
 )
+from ..selectors.bank_activity import burn_down
 from ..selectors.history import history_page
 from ..services import reapply_billing_rules
 from .staff import staff_view
@@ -59,9 +62,13 @@ def _client_context(request, client, *, purchase_form=None):
     )
     date_from, date_to = unbilled_form.dates()
     can_add = has_role(request.user, "manager")
+    today = timezone.localdate()
+    balance = balance_of(client, today=today)
     return {
         "client": client,
-        "balance": balance_of(client),
+        "balance": balance,
+        # Lazy: only the whole page draws the chart, htmx fragments never pay its queries.
+        "burn_down": SimpleLazyObject(lambda: burn_down(client, balance, today=today)),
         "purchases": client_purchases(client),
         "requests": request_breakdown(client),
         "history": history_page(client, request.GET.get("history_page")),
@@ -76,6 +83,8 @@ def _client_context(request, client, *, purchase_form=None):
             else None
         ),
         "invoices_card_url": _invoices_card_url(client),
+        # Only finance generates invoices; the template finds billing's page by URL name.
+        "can_invoice": has_role(request.user, "finance"),
         "can_reapply_billing_rules": has_role(request.user, "manager"),
     }
 

@@ -159,7 +159,12 @@ def log_time(request):
             else:
                 message = f"Logged {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b}){_for_whom(request, entry)}."
                 if request.htmx:
-                    return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
+                    return htmx_done(
+                        request,
+                        message,
+                        events=(ENTRY_SAVED, BALANCE_CHANGED),
+                        focus=f"entry-{entry.pk}",
+                    )
                 messages.success(request, message)
                 return redirect(safe_next(request, reverse("my-work")))
         elif (task_id := int_param(request, "task")) is not None:
@@ -268,7 +273,12 @@ def edit_entry(request, entry_id: int):
             else:
                 message = f"Saved {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b}){_for_whom(request, entry)}."
                 if request.htmx:
-                    return htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
+                    return htmx_done(
+                        request,
+                        message,
+                        events=(ENTRY_SAVED, BALANCE_CHANGED),
+                        focus=f"entry-{entry.pk}",
+                    )
                 messages.success(request, message)
                 return redirect(safe_next(request, reverse("my-work")))
         return _dialog(
@@ -338,7 +348,9 @@ def undo_delete_view(request, entry_id: int):
         return redirect(safe_next(request, reverse("my-work")))
     message = f"Restored {format_minutes(entry.duration_minutes)} on {entry.task} ({entry.date:%a %d %b})."
     if request.htmx:
-        response = htmx_done(request, message, events=(ENTRY_SAVED, BALANCE_CHANGED))
+        response = htmx_done(
+            request, message, events=(ENTRY_SAVED, BALANCE_CHANGED), focus=f"entry-{entry.pk}"
+        )
         response["HX-Trigger"] = json.dumps(
             {ENTRY_SAVED: True, BALANCE_CHANGED: True, "entryRestored": {"id": entry.pk}}
         )

@@ -99,4 +99,6 @@ def task_detail(request, task_id: int):
         "member": member,
         "query": request.GET.urlencode(),
     }
-    return render_page(request, "timetracking/task_detail.html", context, fragments=("entries",))
+    return render_page(
+        request, "timetracking/task_detail.html", context, fragments=("entries", "task-timer")
+    )

@@ -5,31 +5,45 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.htmx import BALANCE_CHANGED, ENTRY_SAVED, htmx_done, safe_next
 
 from ..durations import format_minutes
 from ..forms import TimerForm
-from ..selectors import member_for_user, running_timer, task_choices
+from ..selectors import member_for_user, running_state, running_timer, task_choices
 from ..services import EntryError, discard_timer, start_timer, stop_timer
 from .staff import NO_MEMBER, staff_view
+
+# Sent when a timer changed from somewhere else than My Work's timer card (the header's Stop):
+# the timer cards of My Work and the task page fetch themselves again.
+TIMER_CHANGED = "timerChanged"
 
 
 def timer_context(request, member) -> dict:
     timer = running_timer(member)
-    elapsed = max(0, int((timezone.now() - timer.started_at).total_seconds())) if timer else 0
-    hours, rest = divmod(elapsed, 3600)
+    running = running_state(timer)
     return {
         "timer": timer,
-        "timer_elapsed": elapsed,
-        "timer_elapsed_text": f"{hours}:{rest // 60:02d}:{rest % 60:02d}",
+        "timer_elapsed": running.elapsed if running else 0,
+        "timer_elapsed_text": running.elapsed_text if running else "",
         "timer_tasks": task_choices(request.user, member) if timer is None else [],
     }
 
 
-def _timer_response(request, message: str, *, saved: bool, error: str | None = None):
+def _header_timer(request, timer) -> str:
+    """The header's timer slot, out of band: the header follows a start or stop at once."""
+    context = {
+        "running": running_state(timer),
+        "oob": True,
+        "next_url": request.htmx.current_url_abs_path or "",
+    }
+    return render_to_string("partials/header_timer.html#timer", context, request=request)
+
+
+def _timer_response(
+    request, message: str, *, saved: bool, error: str | None = None, entry_id: int | None = None
+):
     member = member_for_user(request.user)
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or message)
@@ -38,8 +52,15 @@ def _timer_response(request, message: str, *, saved: bool, error: str | None = N
     body = render_to_string("timetracking/my_work.html#timer", context, request=request)
     if error:
         return HttpResponse(body)
+    events = (ENTRY_SAVED, BALANCE_CHANGED) if saved else ()
+    if request.htmx.target != "timer":
+        events, body = (*events, TIMER_CHANGED), ""
     return htmx_done(
-        request, message, events=(ENTRY_SAVED, BALANCE_CHANGED) if saved else (), body=body
+        request,
+        message,
+        events=events,
+        body=body + _header_timer(request, context["timer"]),
+        focus=f"entry-{entry_id}" if entry_id else None,
     )
 
 
@@ -78,6 +99,7 @@ def timer_stop(request):
         request,
         f"Logged {format_minutes(entry.duration_minutes)} on {entry.task} from the timer.",
         saved=True,
+        entry_id=entry.pk,
     )
 
 
