@@ -7,18 +7,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField,
     Case,
-    CharField,
     DateField,
-    DecimalField,
     Exists,
-    F,
-    IntegerField,
     Min,
     OuterRef,
     Sum,
-    Value,
     When,
 )
 from django.db.models.functions import TruncMonth
@@ -71,32 +65,61 @@ def unbilled_facts_by_client(
     `date_from`, a month start) as billing's `EntryFacts`, summed in the database where summing
     changes no amount: an entry's category and tier depend only on its task and on whether it
     started off hours (decided in SQL with `off_hours`), so entries are summed per client,
-    task, rate and off-hours flag, per month for support plans, and per client only for hour
-    banks (line amounts and each month's included and overtime minutes stay the same). One
-    query, whatever the number of clients and entries."""
-    ids = [client.pk for client in clients]
-    result: dict[int, list[rules.EntryFacts]] = {client_id: [] for client_id in ids}
+    task, rate and off-hours flag, and per month for support plans (line amounts and each
+    month's included and overtime minutes stay the same). Hour banks draw every entry at 0.00
+    whatever its task, rate or start, so only their total counts: one fact per client. One
+    query per kind (hour banks, the others), whatever the number of clients and entries."""
+    result: dict[int, list[rules.EntryFacts]] = {client.pk: [] for client in clients}
+    banks = [c.pk for c in clients if c.billing_mode == BillingMode.HOUR_BANK]
+    others = [c.pk for c in clients if c.billing_mode != BillingMode.HOUR_BANK]
+    sums = {
+        "first_id": Min("id"),
+        "first_day": Min("date"),
+        "duration": Sum("duration_minutes"),
+        "billable": Sum("billable_minutes"),
+    }
+    if banks:
+        for row in (
+            unbilled_entries_of(banks, date_to=date_to)
+            .order_by()
+            .values("task__project__client_id")
+            .annotate(**sums)
+        ):
+            result[row["task__project__client_id"]].append(
+                rules.EntryFacts(
+                    entry_id=row["first_id"],
+                    task_id=None,
+                    task_label=HOUR_BANK_LABEL,
+                    jira_issue_key="",
+                    issue_type="",
+                    priority="",
+                    local_start=None,
+                    day=row["first_day"],
+                    duration_minutes=row["duration"],
+                    billable_minutes=row["billable"],
+                    rate=None,
+                    off_hours=False,
+                )
+            )
+    if not others:
+        return result
     rows = (
-        unbilled_entries_of(ids, date_to=date_to)
+        unbilled_entries_of(others, date_to=date_to)
         .order_by()
-        .annotate(
-            month=_support_month(),
-            line_task=_per_line(F("task_id"), IntegerField()),
-            line_name=_per_line(F("task__name")),
-            line_summary=_per_line(F("task__jira_summary")),
-            line_key=_per_line(F("task__jira_issue_key")),
-            line_type=_per_line(F("task__jira_issue_type")),
-            line_priority=_per_line(F("task__jira_priority")),
-            line_rate=_per_line(F("billing_rate"), DecimalField(max_digits=12, decimal_places=2)),
-            line_off=_per_line(off_hours(), BooleanField()),
+        .annotate(month=_support_month(), off=off_hours())
+        .values(
+            "task__project__client_id",
+            "task_id",
+            "task__name",
+            "task__jira_summary",
+            "task__jira_issue_key",
+            "task__jira_issue_type",
+            "task__jira_priority",
+            "billing_rate",
+            "month",
+            "off",
         )
-        .values("task__project__client_id", "month", *LINE_KEYS)
-        .annotate(
-            first_id=Min("id"),
-            first_day=Min("date"),
-            duration=Sum("duration_minutes"),
-            billable=Sum("billable_minutes"),
-        )
+        .annotate(**sums)
         .order_by("task__project__client_id", "first_day", "first_id")
     )
     for row in rows:
@@ -106,43 +129,23 @@ def unbilled_facts_by_client(
         result[client_id].append(
             rules.EntryFacts(
                 entry_id=row["first_id"],
-                task_id=row["line_task"],
-                task_label=row["line_summary"] or row["line_name"] or HOUR_BANK_LABEL,
-                jira_issue_key=row["line_key"] or "",
-                issue_type=row["line_type"] or "",
-                priority=row["line_priority"] or "",
+                task_id=row["task_id"],
+                task_label=row["task__jira_summary"] or row["task__name"],
+                jira_issue_key=row["task__jira_issue_key"] or "",
+                issue_type=row["task__jira_issue_type"] or "",
+                priority=row["task__jira_priority"] or "",
                 local_start=None,
                 day=row["first_day"],
                 duration_minutes=row["duration"],
                 billable_minutes=row["billable"],
-                rate=row["line_rate"],
-                off_hours=bool(row["line_off"]),
+                rate=row["billing_rate"],
+                off_hours=row["off"],
             )
         )
     return result
 
 
-LINE_KEYS = (
-    "line_task",
-    "line_name",
-    "line_summary",
-    "line_key",
-    "line_type",
-    "line_priority",
-    "line_rate",
-    "line_off",
-)
 HOUR_BANK_LABEL = "Time drawn from the hour bank"
-
-
-def _per_line(value, output_field=None):
-    """What splits entries into lines; nothing for hour banks: their entries are drawn at
-    0.00 whatever their task, rate or start, so only their total counts (one fact each)."""
-    return Case(
-        When(task__project__client__billing_mode=BillingMode.HOUR_BANK, then=Value(None)),
-        default=value,
-        output_field=output_field or CharField(),
-    )
 
 
 def _support_month():
