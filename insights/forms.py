@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clients.models import Client, Project
+from core.widgets import PlainSelect
 from timetracking.forms import DATE_EXAMPLE, DateField
 from timetracking.models import Member
 
@@ -43,16 +44,19 @@ class InsightsForm(forms.Form):
         queryset=Client.objects.filter(is_internal=False).order_by("code"),
         required=False,
         empty_label="All clients",
+        widget=PlainSelect,
     )
     project = forms.ModelChoiceField(
         queryset=Project.objects.select_related("client").order_by("code"),
         required=False,
         empty_label="All projects",
+        widget=PlainSelect,
     )
     member = forms.ModelChoiceField(
         queryset=Member.objects.select_related("user").order_by("user__username"),
         required=False,
         empty_label="All members",
+        widget=PlainSelect,
     )
     bucket = forms.ChoiceField(
         choices=[(b, b.capitalize()) for b in BUCKETS], required=False, label="Hours per"

@@ -2,7 +2,7 @@
 finance and up (PRODUCT §9)."""
 
 import csv
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -49,6 +49,8 @@ def _sections(request, form: InsightsForm):
     """Each table's builder for the form's period and filters; only what is asked is computed."""
     today = timezone.localdate()
     scope, previous = form.scopes(today)
+    # Both margin tables come from the same per-project rows: read them once.
+    project_margins = cache(lambda: margins(scope))
     return (
         scope,
         previous,
@@ -63,8 +65,10 @@ def _sections(request, form: InsightsForm):
             ),
             "money_left": lambda: tables.money_left_table(money_left_on_table(scope, today=today)),
             "expiring": lambda: tables.expiring_table(expiring_blocks(scope, today=today)),
-            "margin_clients": lambda: tables.margin_clients_table(client_margins(margins(scope))),
-            "margin_projects": lambda: tables.margin_projects_table(margins(scope)),
+            "margin_clients": lambda: tables.margin_clients_table(
+                client_margins(project_margins())
+            ),
+            "margin_projects": lambda: tables.margin_projects_table(project_margins()),
         },
     )
 

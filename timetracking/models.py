@@ -183,6 +183,13 @@ class TimeEntry(models.Model):
             models.Index(fields=["member", "date"]),
             models.Index(fields=["task", "date"]),
             models.Index(fields=["date"]),
+            # A client's requests and burn-down (portal, client page) sum billable minutes per
+            # task, over all dates or the last 90 days: index-only scans, no heap reads.
+            models.Index(
+                fields=["task", "date"],
+                include=["billable_minutes"],
+                name="timeentry_task_date_billable",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -260,7 +267,16 @@ class EntryChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["client", "-at"])]
+        indexes = [
+            models.Index(fields=["client", "-at"]),
+            # The portal's consumption history: the changes that moved a balance, newest
+            # first, and their count for the pager, without reading the rows.
+            models.Index(
+                fields=["client", "-at", "-id"],
+                condition=~Q(minutes_delta=0),
+                name="entrychange_client_moved",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} entry {self.entry_ref}: {self.minutes_delta:+d} min"

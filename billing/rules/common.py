@@ -74,6 +74,8 @@ class EntryFacts:
     billable_minutes: int
     rate: Decimal | None
     member_label: str = ""
+    # Facts summed in the database carry the off-hours rule's answer instead of a start.
+    off_hours: bool | None = None
 
 
 @dataclass(frozen=True)

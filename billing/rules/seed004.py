@@ -71,7 +71,11 @@ class Classified:
 
 
 def classify(entry: EntryFacts, plan: PlanRules) -> Classified:
-    off = is_off_hours(entry.local_start, plan.business_hours)
+    off = (
+        entry.off_hours
+        if entry.off_hours is not None
+        else is_off_hours(entry.local_start, plan.business_hours)
+    )
     critical = is_critical(entry.issue_type, entry.priority, plan.critical_priorities)
     tier = rate_tier(critical, off, plan.multipliers)
     return Classified(

@@ -19,7 +19,7 @@ from .invoices import (
     totals_by_currency,
     visible_invoices,
 )
-from .left_on_table import LeftOnTable, left_on_table
+from .left_on_table import LeftOnTable, left_on_table, left_on_table_by_client
 from .unbilled import GenerateGroup, generate_preview
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "invoice_list",
     "LeftOnTable",
     "left_on_table",
+    "left_on_table_by_client",
     "plan_rules",
     "priced_purchases",
     "support_months",

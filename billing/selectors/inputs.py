@@ -1,17 +1,18 @@
 """Rows → the frozen inputs of `billing.rules` (entries, plan, bank, support months)."""
 
 import zoneinfo
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 
 from clients.models import BillingPlan, Client, HourPurchase, LedgerKind
 from core.units import hours_to_minutes
 from timetracking.models import BillingAdjustment, TimeEntry
 
-from ..models import LIVE_STATUSES, InvoiceLine, LineCategory
+from ..models import LIVE_STATUSES, InvoiceEntry, InvoiceLine, LineCategory
 from ..rules import (
     AdjustmentFacts,
     BusinessHours,
@@ -28,7 +29,25 @@ ROLLOVER_LOOKBACK_MONTHS = 12
 
 
 def plan_rules(client: Client) -> PlanRules:
-    plan = BillingPlan.objects.filter(client=client).first() or BillingPlan(client=client)
+    return plan_rules_by_client([client])[client.pk]
+
+
+def plan_rules_by_client(clients: Iterable[Client]) -> dict[int, PlanRules]:
+    """Each client's plan rules (a client without a plan gets the defaults): no query for
+    clients read with `select_related("plan")`, else one."""
+    clients = list(clients)
+    unread = [client.pk for client in clients if not Client.plan.is_cached(client)]
+    plans = {plan.client_id: plan for plan in BillingPlan.objects.filter(client__in=unread)}
+    for client in clients:
+        if client.pk not in unread:
+            plans[client.pk] = getattr(client, "plan", None)
+    return {
+        client.pk: _plan_rules(client, plans.get(client.pk) or BillingPlan(client=client))
+        for client in clients
+    }
+
+
+def _plan_rules(client: Client, plan: BillingPlan) -> PlanRules:
     multipliers = {key: Decimal(str(value)) for key, value in (plan.multipliers or {}).items()}
     return PlanRules(
         multipliers=multipliers,
@@ -94,33 +113,66 @@ def entry_facts(client: Client, entries) -> list[EntryFacts]:
 
 
 def hour_bank_overage_minutes(client: Client, period_to: date, *, exclude_invoice=None) -> int:
+    clients = Client.objects.filter(pk=client.pk)
+    return overage_minutes_of(
+        with_overage_inputs(clients, period_to, exclude_invoice=exclude_invoice).get()
+    )
+
+
+def with_overage_inputs(clients, period_to: date, *, exclude_invoice=None):
+    """Annotate a client queryset with what `overage_minutes_of` needs (no extra query)."""
+    invoiced = InvoiceLine.objects.filter(
+        invoice__status__in=LIVE_STATUSES, category=LineCategory.OVERAGE
+    )
+    if exclude_invoice is not None:
+        invoiced = invoiced.exclude(invoice=exclude_invoice)
+    return clients.annotate(
+        later_entry_minutes=_sum_per_client(
+            TimeEntry.objects.filter(date__gt=period_to),
+            "task__project__client",
+            "billable_minutes",
+        ),
+        later_adjustment_minutes=_sum_per_client(
+            BillingAdjustment.objects.filter(created_at__date__gt=period_to), "client", "minutes"
+        ),
+        purchased_until_minutes=_sum_per_client(
+            HourPurchase.objects.filter(date__lte=period_to), "client", "minutes"
+        ),
+        overage_invoiced_minutes=_sum_per_client(invoiced, "invoice__client", "billable_minutes"),
+    )
+
+
+def overage_minutes_of(client: Client) -> int:
     """max(0, consumed − purchased, both up to the period's end) less the overage minutes
-    already on the client's live invoices (PRODUCT §5.0)."""
+    already on the client's live invoices (PRODUCT §5.0), from `with_overage_inputs`:
+    consumed up to the period's end is the running total (`Client.consumed_minutes`) less the
+    entries dated and adjustments made after it, so no query sums a whole history."""
     consumed = (
-        TimeEntry.objects.filter(task__project__client=client, date__lte=period_to).aggregate(
-            total=Sum("billable_minutes")
-        )["total"]
-        or 0
+        client.consumed_minutes - client.later_entry_minutes - client.later_adjustment_minutes
     )
-    consumed += (
-        BillingAdjustment.objects.filter(client=client, created_at__date__lte=period_to).aggregate(
-            total=Sum("minutes")
-        )["total"]
-        or 0
+    over = max(consumed - client.purchased_until_minutes, 0)
+    return max(over - client.overage_invoiced_minutes, 0)
+
+
+def _sum_per_client(queryset, client_field: str, value_field: str):
+    summed = (
+        queryset.filter(**{client_field: OuterRef("pk")})
+        .order_by()
+        .values(client_field)
+        .annotate(total=Sum(value_field))
+        .values("total")
     )
-    purchased = (
-        HourPurchase.objects.filter(client=client, date__lte=period_to).aggregate(
-            total=Sum("minutes")
-        )["total"]
-        or 0
-    )
-    invoiced = _live_lines(client, exclude_invoice).filter(category=LineCategory.OVERAGE)
-    already = invoiced.aggregate(total=Sum("billable_minutes"))["total"] or 0
-    return max(max(consumed - purchased, 0) - already, 0)
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
 
 
 def _live_lines(client: Client, exclude_invoice=None):
-    lines = InvoiceLine.objects.filter(invoice__client=client, invoice__status__in=LIVE_STATUSES)
+    return _live_lines_of([client.pk], exclude_invoice)
+
+
+def _live_lines_of(client_ids: list[int], exclude_invoice=None):
+    lines = InvoiceLine.objects.filter(
+        invoice__client_id__in=client_ids, invoice__status__in=LIVE_STATUSES
+    )
     if exclude_invoice is not None:
         lines = lines.exclude(invoice=exclude_invoice)
     return lines
@@ -129,11 +181,20 @@ def _live_lines(client: Client, exclude_invoice=None):
 def priced_purchases(
     client: Client, period_from: date, period_to: date, *, exclude_invoice=None
 ) -> list[PricedPurchase]:
-    """Priced purchases of the period not yet on a live invoice."""
-    billed = _live_lines(client, exclude_invoice).filter(purchase__isnull=False)
+    return priced_purchases_by_client(
+        [client], period_from, period_to, exclude_invoice=exclude_invoice
+    )[client.pk]
+
+
+def priced_purchases_by_client(
+    clients: Iterable[Client], period_from: date, period_to: date, *, exclude_invoice=None
+) -> dict[int, list[PricedPurchase]]:
+    """Priced purchases of the period not yet on a live invoice (one query)."""
+    ids = [client.pk for client in clients]
+    billed = _live_lines_of(ids, exclude_invoice).filter(purchase__isnull=False)
     rows = (
         HourPurchase.objects.filter(
-            client=client,
+            client__in=ids,
             kind=LedgerKind.PURCHASE,
             price__isnull=False,
             date__gte=period_from,
@@ -142,58 +203,90 @@ def priced_purchases(
         .exclude(pk__in=billed.values("purchase_id"))
         .order_by("date", "id")
     )
-    return [
-        PricedPurchase(purchase_id=p.pk, day=p.date, hours=p.hours, price=p.price, note=p.note)
-        for p in rows
-    ]
+    result: dict[int, list[PricedPurchase]] = {client_id: [] for client_id in ids}
+    for p in rows:
+        result[p.client_id].append(
+            PricedPurchase(purchase_id=p.pk, day=p.date, hours=p.hours, price=p.price, note=p.note)
+        )
+    return result
 
 
 def support_months(
     client: Client, period_from: date, period_to: date, rules: PlanRules, *, invoice
 ) -> list[SupportMonth]:
-    """Per month of the period: the included minutes this invoice may still draw (rollover
-    chained from a year before) and whether its fees are still to be billed."""
-    months = months_between(period_from, period_to)
-    first = months[0]
-    for _ in range(ROLLOVER_LOOKBACK_MONTHS):
-        first = month_start(first - timedelta(days=1))
-    chain = months_between(first, period_to)
-    billable = TimeEntry.objects.filter(
-        task__project__client=client,
-        billable_minutes__gt=0,
-        date__gte=first,
-        date__lte=month_start(months[-1] + timedelta(days=31)) - timedelta(days=1),
-    )
-    used = {
-        month_start(row["month"]): row["total"]
-        for row in billable.annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(total=Sum("billable_minutes"))
-        .order_by()
-    }
-    included = included_by_month(chain, used, rules)
-    on_other_invoices = {
-        month_start(row["month"]): row["total"]
-        for row in billable.filter(invoice_links__live=True)
-        .exclude(invoice_links__invoice=invoice)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(total=Sum("billable_minutes"))
-        .order_by()
-    }
-    fees_billed = set(
-        _live_lines(client, invoice)
-        .filter(category=LineCategory.SUPPORT, service_month__in=months)
-        .values_list("service_month", flat=True)
-    )
-    return [
-        SupportMonth(
-            month=month,
-            included_minutes=max(included[month] - on_other_invoices.get(month, 0), 0),
-            bill_fees=month not in fees_billed,
-        )
-        for month in months
+    return support_months_by_client([(client, period_from, rules)], period_to, invoice=invoice)[
+        client.pk
     ]
+
+
+def support_months_by_client(
+    periods: Sequence[tuple[Client, date, PlanRules]], period_to: date, *, invoice
+) -> dict[int, list[SupportMonth]]:
+    """Per client (its period's start and plan) and month of the period: the included minutes
+    this invoice may still draw (rollover chained from a year before) and whether its fees are
+    still to be billed. Two queries for any number of clients."""
+    if not periods:
+        return {}
+    chains = {}
+    for client, period_from, _ in periods:
+        months = months_between(period_from, period_to)
+        first = months[0]
+        for _ in range(ROLLOVER_LOOKBACK_MONTHS):
+            first = month_start(first - timedelta(days=1))
+        chains[client.pk] = (months, months_between(first, period_to))
+    ids = list(chains)
+    last_month = max(months[-1] for months, _ in chains.values())
+    billable = TimeEntry.objects.filter(
+        task__project__client__in=ids,
+        billable_minutes__gt=0,
+        date__gte=min(chain[0] for _, chain in chains.values()),
+        date__lte=month_start(last_month + timedelta(days=31)) - timedelta(days=1),
+    )
+
+    # An entry is on at most one live invoice (`entry_on_one_live_invoice`).
+    other_links = InvoiceEntry.objects.filter(entry=OuterRef("pk"), live=True)
+    if invoice is not None:
+        other_links = other_links.exclude(invoice=invoice)
+    rows = (
+        billable.annotate(month=TruncMonth("date"))
+        .values("task__project__client_id", "month")
+        .annotate(
+            total=Sum("billable_minutes"),
+            elsewhere=Sum("billable_minutes", filter=Q(Exists(other_links))),
+        )
+        .order_by()
+    )
+    used, on_other_invoices = {}, {}
+    for row in rows:
+        key = (row["task__project__client_id"], month_start(row["month"]))
+        used[key] = row["total"]
+        if row["elsewhere"]:
+            on_other_invoices[key] = row["elsewhere"]
+    fees_billed = set(
+        _live_lines_of(ids, invoice)
+        .filter(
+            category=LineCategory.SUPPORT,
+            service_month__in={month for months, _ in chains.values() for month in months},
+        )
+        .values_list("invoice__client_id", "service_month")
+    )
+    result = {}
+    for client, _, rules in periods:
+        months, chain = chains[client.pk]
+        included = included_by_month(
+            chain, {month: used.get((client.pk, month), 0) for month in chain}, rules
+        )
+        result[client.pk] = [
+            SupportMonth(
+                month=month,
+                included_minutes=max(
+                    included[month] - on_other_invoices.get((client.pk, month), 0), 0
+                ),
+                bill_fees=(client.pk, month) not in fees_billed,
+            )
+            for month in months
+        ]
+    return result
 
 
 def adjustment_facts(adjustments) -> list[AdjustmentFacts]:

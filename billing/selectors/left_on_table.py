@@ -1,27 +1,39 @@
 """ "Money left on the table" (PRODUCT §5.0): what an invoice generated now would bill a client,
 built with the same line rules and inputs as `billing.services.drafts.build_lines`."""
 
-import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
-from django.db.models import Min, Sum
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    Min,
+    OuterRef,
+    Sum,
+    When,
+)
 from django.db.models.functions import TruncMonth
 
-from clients.models import BillingMode, Client, Task
-from timetracking.selectors import pending_adjustments, unbilled_entries
+from clients.models import BillingMode, Client, HourPurchase, LedgerKind
+from timetracking.selectors import (
+    all_pending_adjustments,
+    pending_adjustments_of,
+    unbilled_entries_of,
+)
 
 from .. import rules
 from .inputs import (
     adjustment_facts,
-    hour_bank_overage_minutes,
-    local_start,
-    plan_rules,
-    priced_purchases,
-    support_months,
+    overage_minutes_of,
+    plan_rules_by_client,
+    priced_purchases_by_client,
+    support_months_by_client,
+    with_overage_inputs,
 )
+from .off_hours import off_hours
 
 # Support-plan fees are looked for this far back: a firm bills its plans at least yearly.
 SUPPORT_LOOKBACK_MONTHS = 12
@@ -46,104 +58,168 @@ def _support_period_start(client: Client, today: date) -> date:
     return max(start, rules.month_start(created))
 
 
-def unbilled_facts(client: Client, date_from: date, date_to: date) -> list[rules.EntryFacts]:
-    """The unbilled entries as billing's `EntryFacts`, summed in the database where summing
-    changes no amount: entries without a start time are business-hours work, so their category
-    and tier depend only on the task; they are summed per task, rate and month (line amounts
-    and each month's included and overtime minutes stay the same). Entries with a start are
-    read one by one (columns only) for the off-hours rule. Three queries."""
-    entries = unbilled_entries(client, date_from, date_to).order_by()
-    untimed = (
-        entries.filter(start_time__isnull=True, started_at__isnull=True)
-        .annotate(month=TruncMonth("date"))
-        .values("task_id", "billing_rate", "month")
-        .annotate(
-            first_id=Min("id"),
-            first_day=Min("date"),
-            duration=Sum("duration_minutes"),
-            billable=Sum("billable_minutes"),
+def unbilled_facts_by_client(
+    clients: Sequence[Client], date_to: date, *, date_from: dict[int, date]
+) -> dict[int, list[rules.EntryFacts]]:
+    """The unbilled entries of `clients` up to `date_to` (from each client's first month in
+    `date_from`, a month start) as billing's `EntryFacts`, summed in the database where summing
+    changes no amount: an entry's category and tier depend only on its task and on whether it
+    started off hours (decided in SQL with `off_hours`), so entries are summed per client,
+    task, rate and off-hours flag, and per month for support plans (line amounts and each
+    month's included and overtime minutes stay the same). Hour banks draw every entry at 0.00
+    whatever its task, rate or start, so only their total counts: one fact per client. One
+    query per kind (hour banks, the others), whatever the number of clients and entries."""
+    result: dict[int, list[rules.EntryFacts]] = {client.pk: [] for client in clients}
+    banks = [c.pk for c in clients if c.billing_mode == BillingMode.HOUR_BANK]
+    others = [c.pk for c in clients if c.billing_mode != BillingMode.HOUR_BANK]
+    sums = {
+        "first_id": Min("id"),
+        "first_day": Min("date"),
+        "duration": Sum("duration_minutes"),
+        "billable": Sum("billable_minutes"),
+    }
+    if banks:
+        for row in (
+            unbilled_entries_of(banks, date_to=date_to)
+            .order_by()
+            .values("task__project__client_id")
+            .annotate(**sums)
+        ):
+            result[row["task__project__client_id"]].append(
+                rules.EntryFacts(
+                    entry_id=row["first_id"],
+                    task_id=None,
+                    task_label=HOUR_BANK_LABEL,
+                    jira_issue_key="",
+                    issue_type="",
+                    priority="",
+                    local_start=None,
+                    day=row["first_day"],
+                    duration_minutes=row["duration"],
+                    billable_minutes=row["billable"],
+                    rate=None,
+                    off_hours=False,
+                )
+            )
+    if not others:
+        return result
+    rows = (
+        unbilled_entries_of(others, date_to=date_to)
+        .order_by()
+        .annotate(month=_support_month(), off=off_hours())
+        .values(
+            "task__project__client_id",
+            "task_id",
+            "task__name",
+            "task__jira_summary",
+            "task__jira_issue_key",
+            "task__jira_issue_type",
+            "task__jira_priority",
+            "billing_rate",
+            "month",
+            "off",
         )
+        .annotate(**sums)
+        .order_by("task__project__client_id", "first_day", "first_id")
     )
-    timed = entries.exclude(start_time__isnull=True, started_at__isnull=True).values_list(
-        "id",
-        "task_id",
-        "date",
-        "start_time",
-        "started_at",
-        "member__timezone",
-        "duration_minutes",
-        "billable_minutes",
-        "billing_rate",
-        "member__user__username",
-    )
-    untimed, timed = list(untimed), list(timed)
-    task_ids = {row["task_id"] for row in untimed} | {row[1] for row in timed}
-    tasks = {task.pk: task for task in Task.objects.filter(pk__in=task_ids)}
-    zone = zoneinfo.ZoneInfo(client.timezone)
-
-    def facts(entry_id, task_id, day, start, duration, billable, rate, member=""):
-        task = tasks[task_id]
-        return rules.EntryFacts(
-            entry_id=entry_id,
-            task_id=task_id,
-            task_label=task.jira_summary or task.name,
-            jira_issue_key=task.jira_issue_key or "",
-            issue_type=task.jira_issue_type or "",
-            priority=task.jira_priority or "",
-            local_start=start,
-            day=day,
-            duration_minutes=duration,
-            billable_minutes=billable,
-            rate=rate,
-            member_label=member,
-        )
-
-    result = [
-        facts(
-            row["first_id"],
-            row["task_id"],
-            row["first_day"],
-            None,
-            row["duration"],
-            row["billable"],
-            row["billing_rate"],
-        )
-        for row in untimed
-    ]
-    for entry_id, task_id, day, start_time, started_at, member_zone, *rest in timed:
-        member = SimpleNamespace(timezone=member_zone)
-        when = SimpleNamespace(
-            started_at=started_at, start_time=start_time, date=day, member=member
-        )
-        duration, billable, rate, username = rest
-        result.append(
-            facts(
-                entry_id, task_id, day, local_start(when, zone), duration, billable, rate, username
+    for row in rows:
+        client_id = row["task__project__client_id"]
+        if row["first_day"] < date_from.get(client_id, EARLIEST):
+            continue  # whole months before the client's period (its start is a month start)
+        result[client_id].append(
+            rules.EntryFacts(
+                entry_id=row["first_id"],
+                task_id=row["task_id"],
+                task_label=row["task__jira_summary"] or row["task__name"],
+                jira_issue_key=row["task__jira_issue_key"] or "",
+                issue_type=row["task__jira_issue_type"] or "",
+                priority=row["task__jira_priority"] or "",
+                local_start=None,
+                day=row["first_day"],
+                duration_minutes=row["duration"],
+                billable_minutes=row["billable"],
+                rate=row["billing_rate"],
+                off_hours=row["off"],
             )
         )
     return result
 
 
+HOUR_BANK_LABEL = "Time drawn from the hour bank"
+
+
+def _support_month():
+    """The entry's month for support-plan clients (their included hours are monthly); one
+    group for the others, whose amounts do not depend on the month."""
+    return Case(
+        When(
+            task__project__client__billing_mode=BillingMode.SUPPORT_PLAN,
+            then=TruncMonth("date"),
+        ),
+        default=None,
+        output_field=DateField(),
+    )
+
+
 def left_on_table(client: Client, *, today: date) -> LeftOnTable:
-    """The subtotal of an invoice generated now for every unbilled entry up to `today`: entry
-    values (time and materials); overage and unbilled priced purchases (hour bank); fees of past
-    months not yet invoiced and overtime (support plan); plus pending adjustments."""
-    plan = plan_rules(client)
-    period_from = EARLIEST
-    if client.billing_mode == BillingMode.SUPPORT_PLAN:
-        period_from = _support_period_start(client, today)
-    facts = unbilled_facts(client, period_from, today)
+    return left_on_table_by_client(Client.objects.filter(pk=client.pk), today=today)[0]
+
+
+def left_on_table_by_client(clients, *, today: date) -> list[LeftOnTable]:
+    """Per client, the subtotal of an invoice generated now for every unbilled entry up to
+    `today`: entry values (time and materials); overage and unbilled priced purchases (hour
+    bank); fees of past months not yet invoiced and overtime (support plan); plus pending
+    adjustments. `clients` is a queryset, read once with plans and overage inputs; a constant
+    number of queries for any number of clients: two, one more when some hour bank has priced
+    purchases, one more when some client has pending adjustments, two more with support
+    plans."""
+    clients = list(
+        with_overage_inputs(clients.select_related("plan"), today).annotate(
+            has_priced_purchases=Exists(
+                HourPurchase.objects.filter(
+                    client=OuterRef("pk"), kind=LedgerKind.PURCHASE, price__isnull=False
+                )
+            ),
+            has_pending_adjustments=Exists(all_pending_adjustments().filter(client=OuterRef("pk"))),
+        )
+    )
+    plans = plan_rules_by_client(clients)
+    support = [c for c in clients if c.billing_mode == BillingMode.SUPPORT_PLAN]
+    priced = [
+        c for c in clients if c.billing_mode == BillingMode.HOUR_BANK and c.has_priced_purchases
+    ]
+    period_from = {c.pk: _support_period_start(c, today) for c in support}
+    facts_of = unbilled_facts_by_client(clients, today, date_from=period_from)
+    purchases = priced_purchases_by_client(priced, EARLIEST, today) if priced else {}
+    months_of = support_months_by_client(
+        [(c, period_from[c.pk], plans[c.pk]) for c in support], today, invoice=None
+    )
+    adjustments_of: dict[int, list] = {c.pk: [] for c in clients}
+    adjusted = [c.pk for c in clients if c.has_pending_adjustments]
+    if adjusted:
+        for adjustment in pending_adjustments_of(adjusted).select_related("entry"):
+            adjustments_of[adjustment.client_id].append(adjustment)
+    return [
+        _left_on_table(
+            client,
+            today,
+            plans[client.pk],
+            facts_of[client.pk],
+            overage=overage_minutes_of(client),
+            purchases=purchases.get(client.pk, []),
+            months=months_of.get(client.pk, []),
+            adjustments=adjustments_of[client.pk],
+        )
+        for client in clients
+    ]
+
+
+def _left_on_table(client, today, plan, facts, *, overage, purchases, months, adjustments):
     unbilled_minutes = sum(fact.billable_minutes for fact in facts)
     try:
         if client.billing_mode == BillingMode.HOUR_BANK:
-            lines = rules.hour_bank_lines(
-                facts,
-                plan,
-                overage_minutes=hour_bank_overage_minutes(client, today),
-                purchases=priced_purchases(client, EARLIEST, today),
-            )
+            lines = rules.hour_bank_lines(facts, plan, overage_minutes=overage, purchases=purchases)
         elif client.billing_mode == BillingMode.SUPPORT_PLAN:
-            months = support_months(client, period_from, today, plan, invoice=None)
             current = rules.month_start(today)
             lines = [
                 line
@@ -163,11 +239,7 @@ def left_on_table(client: Client, *, today: date) -> LeftOnTable:
             unbilled_minutes=unbilled_minutes,
             problem=error.message,
         )
-    adjustments = [
-        adjustment
-        for adjustment in pending_adjustments(client.pk).select_related("entry")
-        if adjustment.currency in ("", client.currency)
-    ]
+    adjustments = [a for a in adjustments if a.currency in ("", client.currency)]
     lines = lines + rules.adjustment_lines(adjustment_facts(adjustments))
     return LeftOnTable(
         client=client,

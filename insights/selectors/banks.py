@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from clients.models import Client, HourPurchase
 from timetracking.selectors import DirectoryRow, Risk, client_directory
-from timetracking.selectors.hour_blocks import block_usage
+from timetracking.selectors.hour_blocks import block_usage_by_client
 
 from .scope import Scope
 
@@ -32,7 +32,7 @@ class ExpiringBlock:
 
 def expiring_blocks(scope: Scope, *, today: date, days: int = EXPIRY_WINDOW_DAYS):
     """Blocks expiring from today to today + `days` with unused minutes after FIFO drawing:
-    one query for the clients, then the ledger and balance of each such client."""
+    one query (the ledgers of the clients with such a block, with the clients)."""
     until = today + timedelta(days=days)
     client_ids = HourPurchase.objects.filter(
         expires_on__gte=today, expires_on__lte=until, minutes__gt=0
@@ -41,8 +41,7 @@ def expiring_blocks(scope: Scope, *, today: date, days: int = EXPIRY_WINDOW_DAYS
     if scope.client_id:
         clients = clients.filter(pk=scope.client_id)
     result = []
-    for client in clients:
-        uses = block_usage(client)
+    for client, uses in block_usage_by_client(clients):
         result += [
             ExpiringBlock(
                 client=client,

@@ -11,7 +11,7 @@ from .access import (
     member_for_user,
     member_to_log_for,
 )
-from .adjustments import pending_adjustments
+from .adjustments import all_pending_adjustments, pending_adjustments, pending_adjustments_of
 from .billing_rules import (
     BillingRuleChanges,
     billing_rule_changes,
@@ -46,6 +46,7 @@ from .hour_bank import (
     consumption_history,
     request_breakdown,
     unbilled_entries,
+    unbilled_entries_of,
     unbilled_time,
 )
 from .log_time import EntryPreview, entry_preview, recent_tasks, search_tasks, task_choices
@@ -76,7 +77,9 @@ from .projects import (
 from .timesheet import Timesheet, TimesheetCell, TimesheetRow, task_ids_logged, timesheet
 
 __all__ = [
+    "all_pending_adjustments",
     "pending_adjustments",
+    "pending_adjustments_of",
     "client_balance",
     "BillingRuleChanges",
     "billing_rule_changes",
@@ -106,6 +109,7 @@ __all__ = [
     "UnbilledProject",
     "UnbilledTime",
     "unbilled_entries",
+    "unbilled_entries_of",
     "unbilled_time",
     "member_today",
     "working_weekdays",

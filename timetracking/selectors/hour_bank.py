@@ -158,14 +158,25 @@ class UnbilledTime:
 
 def unbilled_entries(client, date_from: date | None = None, date_to: date | None = None):
     """Billable entries (billable minutes > 0) on no invoice, `from`/`to` inclusive."""
+    return (
+        unbilled_entries_of([client.pk], date_from, date_to)
+        .select_related("task__project", "member__user")
+        .order_by("task__project__code", "date", "id")
+    )
+
+
+def unbilled_entries_of(
+    client_ids: list[int], date_from: date | None = None, date_to: date | None = None
+):
+    """`unbilled_entries` of several clients, unordered (for grouped sums)."""
     entries = TimeEntry.objects.filter(
-        task__project__client=client, invoice__isnull=True, billable_minutes__gt=0
-    ).select_related("task__project", "member__user")
+        task__project__client__in=client_ids, invoice__isnull=True, billable_minutes__gt=0
+    )
     if date_from is not None:
         entries = entries.filter(date__gte=date_from)
     if date_to is not None:
         entries = entries.filter(date__lte=date_to)
-    return entries.order_by("task__project__code", "date", "id")
+    return entries
 
 
 def unbilled_time(

@@ -38,9 +38,15 @@ class ClientBlocks:
 
 def ledger_blocks(client: Client) -> tuple[list[LedgerBlock], int]:
     """The client's blocks and the minutes its negative corrections take (one query)."""
-    rows = HourPurchase.objects.filter(client=client).values_list(
-        "id", "date", "minutes", "kind", "expires_on", "expires_block_id"
+    return _blocks_of(
+        HourPurchase.objects.filter(client=client).values_list(*LEDGER_COLUMNS).order_by("id")
     )
+
+
+LEDGER_COLUMNS = ("id", "date", "minutes", "kind", "expires_on", "expires_block_id")
+
+
+def _blocks_of(rows) -> tuple[list[LedgerBlock], int]:
     expired: dict[int, int] = {}
     adding = []
     taken = 0
@@ -72,6 +78,26 @@ def block_usage(client: Client, *, balance: Balance | None = None) -> list[Block
     balance = balance or balance_of(client, today=today_in(client.timezone))
     blocks, taken = ledger_blocks(client)
     return draw_blocks(blocks, balance.consumed_minutes + taken)
+
+
+def block_usage_by_client(clients) -> list[tuple[Client, list[BlockUse]]]:
+    """`block_usage` of the clients of a queryset that have ledger rows, in one query (the
+    rows with their clients): what is drawn is the balance's consumed minutes, the client
+    row's running total."""
+    rows = (
+        HourPurchase.objects.filter(client__in=clients)
+        .select_related("client")
+        .order_by("client__code", "client_id", "id")
+    )
+    ledgers: dict[int, tuple[Client, list]] = {}
+    for row in rows:
+        ledger = ledgers.setdefault(row.client_id, (row.client, []))[1]
+        ledger.append(tuple(getattr(row, column) for column in LEDGER_COLUMNS))
+    result = []
+    for client, ledger in ledgers.values():
+        blocks, taken = _blocks_of(ledger)
+        result.append((client, draw_blocks(blocks, client.consumed_minutes + taken)))
+    return result
 
 
 def client_blocks(client: Client, *, balance: Balance | None = None) -> ClientBlocks:
