@@ -181,8 +181,15 @@ class TimeEntry(models.Model):
         verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["member", "date"]),
-            models.Index(fields=["task", "date"]),
             models.Index(fields=["date"]),
+            # (task, date) plus what the client page's per-task totals (selectors/task_totals.py)
+            # and the balances' 28-day burn read: index-only scans instead of a heap fetch per
+            # entry of a big client (issue 13).
+            models.Index(
+                fields=["task", "date"],
+                include=["duration_minutes", "billable_minutes", "billing_rate", "invoice"],
+                name="entry_task_totals",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -260,7 +267,15 @@ class EntryChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["client", "-at"])]
+        indexes = [
+            models.Index(fields=["client", "-at"]),
+            # The client page's history: its count and its newest rows read only this index.
+            models.Index(
+                fields=["client", "-at", "-id"],
+                condition=~Q(minutes_delta=0),
+                name="change_client_history",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} entry {self.entry_ref}: {self.minutes_delta:+d} min"
