@@ -27,11 +27,11 @@ class RequestRow:
 
 
 def request_breakdown(client, totals: list[TaskTotals] | None = None) -> list[RequestRow]:
-    """One row per task with consumed minutes ≠ 0, largest first (one query, none when the
+    """One row per task with consumed minutes ≠ 0, largest first (two queries, none when the
     page already has the client's `task_totals`).
 
     Σ minutes = the client's consumed minutes less its billing adjustments."""
-    totals = task_totals(client) if totals is None else totals
+    totals = task_totals(client, with_unbilled=False) if totals is None else totals
     rows = sorted(
         (row for row in totals if row.billable_minutes),
         key=lambda row: (-row.billable_minutes, row.task_id),

@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from core.units import summed_value
+from clients.models import Task
+from core.units import ZERO_MONEY, summed_value
 
 from ..models import TimeEntry
 
@@ -43,46 +44,56 @@ def unbilled_condition(date_from: date | None = None, date_to: date | None = Non
 
 
 def task_totals(
-    client, date_from: date | None = None, date_to: date | None = None
+    client,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    with_unbilled: bool = True,
 ) -> list[TaskTotals]:
-    """One row per task of the client that has entries (one query)."""
-    unbilled = unbilled_condition(date_from, date_to)
-    rows = (
-        TimeEntry.objects.filter(task__project__client=client)
-        .order_by()
-        .values(
-            "task_id",
-            "task__project_id",
-            "task__project__code",
-            "task__project__name",
-            "task__name",
-            "task__jira_issue_key",
-            "task__jira_summary",
-        )
-        .annotate(
-            logged=Sum("duration_minutes"),
-            billable=Sum("billable_minutes"),
+    """One row per task of the client that has entries (two queries). The entries are grouped
+    by task id alone, which the index delivers in order (no sort of wide name columns); the
+    names come from the tasks. `with_unbilled=False` leaves the unbilled figures at 0 for
+    callers that only need logged and billable minutes."""
+    sums = {
+        "logged": Sum("duration_minutes"),
+        "billable": Sum("billable_minutes"),
+    }
+    if with_unbilled:
+        unbilled = unbilled_condition(date_from, date_to)
+        sums.update(
             unbilled_entries=Count("task_id", filter=unbilled),
             unbilled_minutes=Coalesce(Sum("duration_minutes", filter=unbilled), Value(0)),
             unbilled_billable=Coalesce(Sum("billable_minutes", filter=unbilled), Value(0)),
             unbilled_value=summed_value("billable_minutes", "billing_rate", filter=unbilled),
         )
+    rows = (
+        TimeEntry.objects.filter(task__project__client=client)
+        .order_by()
+        .values("task_id")
+        .annotate(**sums)
+    )
+    by_task = {row["task_id"]: row for row in rows}
+    tasks = (
+        Task.objects.filter(pk__in=by_task)
+        .select_related("project")
+        .only("name", "jira_issue_key", "jira_summary", "project__code", "project__name")
+        .order_by("pk")
     )
     return [
         TaskTotals(
-            task_id=row["task_id"],
-            project_id=row["task__project_id"],
-            project_code=row["task__project__code"],
-            project_name=row["task__project__name"],
-            name=row["task__name"],
-            jira_issue_key=row["task__jira_issue_key"],
-            jira_summary=row["task__jira_summary"],
-            logged_minutes=row["logged"],
-            billable_minutes=row["billable"],
-            unbilled_entries=row["unbilled_entries"],
-            unbilled_minutes=row["unbilled_minutes"],
-            unbilled_billable_minutes=row["unbilled_billable"],
-            unbilled_value=row["unbilled_value"],
+            task_id=task.pk,
+            project_id=task.project_id,
+            project_code=task.project.code,
+            project_name=task.project.name,
+            name=task.name,
+            jira_issue_key=task.jira_issue_key,
+            jira_summary=task.jira_summary,
+            logged_minutes=by_task[task.pk]["logged"],
+            billable_minutes=by_task[task.pk]["billable"],
+            unbilled_entries=by_task[task.pk].get("unbilled_entries", 0),
+            unbilled_minutes=by_task[task.pk].get("unbilled_minutes", 0),
+            unbilled_billable_minutes=by_task[task.pk].get("unbilled_billable", 0),
+            unbilled_value=by_task[task.pk].get("unbilled_value", ZERO_MONEY),
         )
-        for row in rows
+        for task in tasks
     ]
