@@ -80,5 +80,8 @@ def entry_value(minutes_field: str, rate_field: str):
     )
 
 
-def summed_value(minutes_field: str, rate_field: str):
-    return Coalesce(Sum(entry_value(minutes_field, rate_field)), Value(0), output_field=MONEY)
+def summed_value(minutes_field: str, rate_field: str, *, filter=None):  # noqa: A002 - Sum's name
+    """Σ of `entry_value` over the rows (`filter`: only those rows), 0.00 when there are none."""
+    return Coalesce(
+        Sum(entry_value(minutes_field, rate_field), filter=filter), Value(0), output_field=MONEY
+    )

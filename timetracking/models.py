@@ -181,14 +181,14 @@ class TimeEntry(models.Model):
         verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["member", "date"]),
-            models.Index(fields=["task", "date"]),
             models.Index(fields=["date"]),
-            # A client's requests and burn-down (portal, client page) sum billable minutes per
-            # task, over all dates or the last 90 days: index-only scans, no heap reads.
+            # (task, date) plus what the client page's per-task totals (selectors/task_totals.py)
+            # and the balances' 28-day burn read: index-only scans instead of a heap fetch per
+            # entry of a big client (issue 13).
             models.Index(
                 fields=["task", "date"],
-                include=["billable_minutes"],
-                name="timeentry_task_date_billable",
+                include=["duration_minutes", "billable_minutes", "billing_rate", "invoice"],
+                name="entry_task_totals",
             ),
         ]
         constraints = [
@@ -269,12 +269,11 @@ class EntryChange(models.Model):
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["client", "-at"]),
-            # The portal's consumption history: the changes that moved a balance, newest
-            # first, and their count for the pager, without reading the rows.
+            # The client page's history: its count and its newest rows read only this index.
             models.Index(
                 fields=["client", "-at", "-id"],
                 condition=~Q(minutes_delta=0),
-                name="entrychange_client_moved",
+                name="change_client_history",
             ),
         ]
 

@@ -16,7 +16,7 @@ from tests.factories import (
     TaskFactory,
     TimeEntryFactory,
 )
-from tests.timetracking.views_support import htmx, query_count
+from tests.timetracking.views_support import PAGE_QUERY_BUDGET, htmx, query_count
 from timetracking.services import EntryChanges, delete_entry, update_entry
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +113,7 @@ def test_directory_fragment_for_htmx(firm, as_user):
 def test_directory_query_count_is_constant(firm, as_user, django_assert_max_num_queries):
     http = as_user(firm.staff)
     one = query_count(lambda: http.get("/clients/?q=ACME"))
+    assert one <= PAGE_QUERY_BUDGET
     for index in range(15):
         client = ClientFactory(code=f"ACME{index:02d}", name=f"Acme {index}")
         PurchaseFactory(client=client, hours=Decimal("5"))
@@ -324,6 +325,7 @@ def test_client_page_query_count_is_constant(firm, as_user, django_assert_max_nu
     )
     http = as_user(firm.staff)
     one = query_count(lambda: http.get(f"/clients/{firm.acme.pk}/"))
+    assert one <= PAGE_QUERY_BUDGET
     for index in range(10):
         project = ProjectFactory(client=firm.acme)
         task = TaskFactory(project=project, jira_issue_key=f"ACME-{100 + index}")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.calendar import week_start_of
 from tests.factories import TaskFactory, TimeEntryFactory
-from tests.timetracking.views_support import htmx, query_count
+from tests.timetracking.views_support import PAGE_QUERY_BUDGET, htmx, query_count
 from timetracking.models import TimeEntry, Timer
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +215,7 @@ def test_query_count_does_not_grow_with_entries(firm, as_user, django_assert_max
         by=firm.staff_member.user,
     )
     one_row = query_count(lambda: http.get("/my-work/"))
+    assert one_row <= PAGE_QUERY_BUDGET
     for index in range(12):
         task = TaskFactory(project=firm.globex_project if index % 2 else firm.acme_project)
         TimeEntryFactory(

@@ -7,7 +7,12 @@ import pytest
 
 from clients.models import Project
 from tests.factories import MemberFactory, RateFactory, TaskFactory, TimeEntryFactory, make_user
-from tests.timetracking.views_support import htmx, invoice_and_lock, query_count
+from tests.timetracking.views_support import (
+    PAGE_QUERY_BUDGET,
+    htmx,
+    invoice_and_lock,
+    query_count,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +168,7 @@ def test_project_query_count_is_constant(firm, as_user, django_assert_max_num_qu
     )
     http = as_user(firm.staff)
     one = query_count(lambda: http.get(f"/projects/{firm.acme_project.pk}/"))
+    assert one <= PAGE_QUERY_BUDGET
     for index in range(8):
         member = MemberFactory(user=make_user(f"dev{index}"))
         RateFactory(member=member, rate=Decimal(90 + index))

@@ -5,7 +5,12 @@ import datetime
 import pytest
 
 from tests.factories import TaskFactory, TimeEntryFactory
-from tests.timetracking.views_support import htmx, invoice_and_lock, query_count
+from tests.timetracking.views_support import (
+    PAGE_QUERY_BUDGET,
+    htmx,
+    invoice_and_lock,
+    query_count,
+)
 from timetracking.models import EntryChange, Source, TimeEntry, TimesheetRow
 
 pytestmark = pytest.mark.django_db
@@ -290,6 +295,7 @@ def test_query_count_does_not_grow_with_rows(firm, as_user, django_assert_max_nu
         by=firm.staff_member.user,
     )
     one_row = query_count(lambda: http.get(f"/timesheet/?week={WEEK}"))
+    assert one_row <= PAGE_QUERY_BUDGET
     for index in range(10):
         task = TaskFactory(project=firm.acme_project)
         for offset in range(index % 7 + 1):

@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import invoice_and_lock  # noqa: F401 - re-exported for the view tests
 
 HTMX = {"HX-Request": "true"}
+# Issue 13: a key page runs at most this many SQL statements, whatever the data size.
+PAGE_QUERY_BUDGET = 15
 
 
 def htmx(target: str | None = None) -> dict:

@@ -27,6 +27,7 @@ from .clients import (
     client_directory,
     client_projects,
     client_purchases,
+    get_client_with_balance,
 )
 from .entries import (
     BILLABLE_DURATION,
@@ -41,12 +42,15 @@ from .hour_bank import (
     RequestRow,
     UnbilledEntry,
     UnbilledProject,
+    UnbilledProjectTotal,
+    UnbilledSummary,
     UnbilledTime,
     client_balance,
     consumption_history,
     request_breakdown,
     unbilled_entries,
     unbilled_entries_of,
+    unbilled_summary,
     unbilled_time,
 )
 from .log_time import EntryPreview, entry_preview, recent_tasks, search_tasks, task_choices
@@ -74,10 +78,14 @@ from .projects import (
     project_time_summary,
     project_unbilled,
 )
+from .task_totals import TaskTotals, task_totals, unbilled_condition
 from .timesheet import Timesheet, TimesheetCell, TimesheetRow, task_ids_logged, timesheet
 
 __all__ = [
     "all_pending_adjustments",
+    "TaskTotals",
+    "task_totals",
+    "unbilled_condition",
     "pending_adjustments",
     "pending_adjustments_of",
     "client_balance",
@@ -107,9 +115,12 @@ __all__ = [
     "consumption_history",
     "UnbilledEntry",
     "UnbilledProject",
+    "UnbilledProjectTotal",
+    "UnbilledSummary",
     "UnbilledTime",
     "unbilled_entries",
     "unbilled_entries_of",
+    "unbilled_summary",
     "unbilled_time",
     "member_today",
     "working_weekdays",
@@ -141,6 +152,7 @@ __all__ = [
     "DIRECTORY_STATUSES",
     "client_directory",
     "client_purchases",
+    "get_client_with_balance",
     "client_projects",
     "TaskTime",
     "MemberTime",

@@ -4,13 +4,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from clients.models import Client, HourPurchase
 from core.units import minutes_to_hours, minutes_value, total_value
 
 from ..balances import Balance, balance_of
 from ..models import BillingAdjustment, EntryChange, TimeEntry
+from .task_totals import TaskTotals, task_totals, unbilled_condition
 
 
 @dataclass(frozen=True)
@@ -27,26 +26,22 @@ class RequestRow:
         return minutes_to_hours(self.minutes)
 
 
-def request_breakdown(client) -> list[RequestRow]:
-    """One row per task with consumed minutes ≠ 0, largest first (one query).
+def request_breakdown(client, totals: list[TaskTotals] | None = None) -> list[RequestRow]:
+    """One row per task with consumed minutes ≠ 0, largest first (two queries, none when the
+    page already has the client's `task_totals`).
 
     Σ minutes = the client's consumed minutes less its billing adjustments."""
-    rows = (
-        TimeEntry.objects.filter(task__project__client=client)
-        .order_by()
-        .values("task_id", "task__name", "task__jira_issue_key", "task__jira_summary")
-        .annotate(minutes=Sum("billable_minutes"))
-        .exclude(minutes=0)
-        .order_by("-minutes", "task_id")
+    totals = task_totals(client, with_unbilled=False) if totals is None else totals
+    rows = sorted(
+        (row for row in totals if row.billable_minutes),
+        key=lambda row: (-row.billable_minutes, row.task_id),
     )
     return [
         RequestRow(
-            task_id=row["task_id"],
-            jira_issue_key=row["task__jira_issue_key"] or None,
-            summary=(row["task__jira_summary"] or row["task__name"])
-            if row["task__jira_issue_key"]
-            else row["task__name"],
-            minutes=row["minutes"],
+            task_id=row.task_id,
+            jira_issue_key=row.jira_issue_key or None,
+            summary=(row.jira_summary or row.name) if row.jira_issue_key else row.name,
+            minutes=row.billable_minutes,
         )
         for row in rows
     ]
@@ -169,14 +164,9 @@ def unbilled_entries_of(
     client_ids: list[int], date_from: date | None = None, date_to: date | None = None
 ):
     """`unbilled_entries` of several clients, unordered (for grouped sums)."""
-    entries = TimeEntry.objects.filter(
-        task__project__client__in=client_ids, invoice__isnull=True, billable_minutes__gt=0
+    return TimeEntry.objects.filter(task__project__client__in=client_ids).filter(
+        unbilled_condition(date_from, date_to)
     )
-    if date_from is not None:
-        entries = entries.filter(date__gte=date_from)
-    if date_to is not None:
-        entries = entries.filter(date__lte=date_to)
-    return entries
 
 
 def unbilled_time(
@@ -196,6 +186,67 @@ def unbilled_time(
             )
         )
     return UnbilledTime(
+        client=client, date_from=date_from, date_to=date_to, projects=list(projects.values())
+    )
+
+
+@dataclass(frozen=True)
+class UnbilledProjectTotal:
+    """One project's unbilled billable time, summed in SQL (the client page's card)."""
+
+    project_id: int
+    name: str
+    entry_count: int
+    minutes: int
+    billable_minutes: int
+    value: Decimal  # Σ per-entry rounded values; entries without a rate add nothing
+
+
+@dataclass(frozen=True)
+class UnbilledSummary:
+    client: Client
+    date_from: date | None
+    date_to: date | None
+    projects: list[UnbilledProjectTotal]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(project.minutes for project in self.projects)
+
+    @property
+    def total_billable_minutes(self) -> int:
+        return sum(project.billable_minutes for project in self.projects)
+
+    @property
+    def total_value(self) -> Decimal:
+        return total_value(project.value for project in self.projects)
+
+
+def unbilled_summary(
+    client,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    totals: list[TaskTotals] | None = None,
+) -> UnbilledSummary:
+    """`unbilled_time` per project without its entries, from the client's `task_totals` of the
+    same period: the card costs the same for ten unbilled entries or a hundred thousand."""
+    totals = task_totals(client, date_from, date_to) if totals is None else totals
+    projects: dict[int, UnbilledProjectTotal] = {}
+    for row in sorted(totals, key=lambda row: (row.project_code, row.project_id)):
+        if not row.unbilled_entries:
+            continue
+        known = projects.get(row.project_id)
+        projects[row.project_id] = UnbilledProjectTotal(
+            project_id=row.project_id,
+            name=row.project_name,
+            entry_count=row.unbilled_entries + (known.entry_count if known else 0),
+            minutes=row.unbilled_minutes + (known.minutes if known else 0),
+            billable_minutes=row.unbilled_billable_minutes
+            + (known.billable_minutes if known else 0),
+            value=total_value((row.unbilled_value, known.value if known else None)),
+        )
+    return UnbilledSummary(
         client=client, date_from=date_from, date_to=date_to, projects=list(projects.values())
     )
 

@@ -1,7 +1,7 @@
 """The log-time dialog (PRODUCT §2.2): the task picker and the preview of what saving would do."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Max, Q
@@ -14,18 +14,25 @@ from ..balances import Balance, balance_of
 from ..models import Exclusion, Member, TimeEntry
 from ..rates import NO_RATE, ResolvedRate, resolve_billing_rate
 from ..rules import billable_minutes, is_billable
+from .my_work import member_today
+
+RECENT_DAYS = 90
 
 
 def recent_tasks(member: Member | None, user, *, limit: int = 20):
-    """Active tasks the member logged on lately, most recent first: the log-time dialog's list."""
+    """Active tasks the member logged on lately, most recent first: the log-time dialog's list.
+
+    Only the last RECENT_DAYS count: grouping a member's whole history on every My Work and
+    timesheet load grows with the years; a task not touched for months is found by search."""
     if member is None:
         return []
+    since = member_today(member) - timedelta(days=RECENT_DAYS)
     task_ids = list(
-        TimeEntry.objects.filter(member=member, task__is_active=True)
+        TimeEntry.objects.filter(member=member, date__gte=since, task__is_active=True)
         .order_by()
         .values("task_id")
         .annotate(last=Max("date"))
-        .order_by("-last")
+        .order_by("-last", "task_id")
         .values_list("task_id", flat=True)[:limit]
     )
     tasks = {

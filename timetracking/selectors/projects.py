@@ -3,13 +3,14 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum, Value
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import Project, Task
-from core.units import minutes_to_hours, minutes_value, percent, total_value
+from core.units import minutes_to_hours, percent, summed_value, total_value
 
 from ..models import TimeEntry
+from .entries import BILLABLE_DURATION
 from .hour_bank import unbilled_entries
 
 
@@ -80,11 +81,15 @@ class ProjectTimeSummary:
 
 
 def project_time_summary(project: Project) -> ProjectTimeSummary:
-    """Total, billable, non-billable, billable value; per member, expandable to tasks (one query).
+    """Total, billable, non-billable, billable value; per member, expandable to tasks (one
+    query, grouped by member and task in SQL).
 
     Each entry's value is its billable minutes × its rate snapshot, rounded half-up to the cent
-    (`minutes_value`); every total is the sum of those values, so it does not depend on how the
-    page groups them (PRODUCT §1, "Derived figures")."""
+    (`entry_value`); every total is the sum of those values, so it does not depend on how the
+    page groups them (PRODUCT §1, "Derived figures"). A rate in another currency than the
+    client's has no value here and counts as an entry without a rate."""
+    currency = project.client.currency
+    priced = Q(billing_rate__isnull=False, billing_currency=currency)
     rows = (
         TimeEntry.objects.filter(task__project=project)
         .order_by()
@@ -96,14 +101,19 @@ def project_time_summary(project: Project) -> ProjectTimeSummary:
             "task_id",
             "task__name",
             "task__jira_issue_key",
-            "billing_rate",
-            "billing_currency",
-            "duration_minutes",
-            "billable_minutes",
+        )
+        .annotate(
+            minutes=Sum("duration_minutes"),
+            billable_duration=BILLABLE_DURATION,
+            value=summed_value("billable_minutes", "billing_rate", filter=priced),
+            without_rate=Count(
+                "id",
+                filter=Q(billable_minutes__gt=0)
+                & (Q(billing_rate__isnull=True) | ~Q(billing_currency=currency)),
+            ),
         )
     )
     members: dict[int, MemberTime] = {}
-    tasks: dict[tuple[int, int], TaskTime] = {}
     without_rate = 0
     for row in rows:
         name = (
@@ -113,25 +123,19 @@ def project_time_summary(project: Project) -> ProjectTimeSummary:
         member = members.setdefault(
             row["member_id"], MemberTime(member_id=row["member_id"], name=name)
         )
-        key = (row["member_id"], row["task_id"])
-        if key not in tasks:
-            tasks[key] = TaskTime(
-                task_id=row["task_id"],
-                name=row["task__name"],
-                jira_issue_key=row["task__jira_issue_key"],
-            )
-            member.tasks.append(tasks[key])
-        value = None
-        if row["billing_rate"] is not None and row["billing_currency"] == project.client.currency:
-            value = minutes_value(row["billable_minutes"], row["billing_rate"])
-        elif row["billable_minutes"]:
-            without_rate += 1
-        # The same rule as BILLABLE_DURATION: the duration of entries that bill.
-        billable_duration = row["duration_minutes"] if row["billable_minutes"] > 0 else 0
-        for target in (member, tasks[key]):
-            target.minutes += row["duration_minutes"]
-            target.billable_duration += billable_duration
-            target.billable_value = total_value((target.billable_value, value))
+        task = TaskTime(
+            task_id=row["task_id"],
+            name=row["task__name"],
+            jira_issue_key=row["task__jira_issue_key"],
+            minutes=row["minutes"],
+            billable_duration=row["billable_duration"],
+            billable_value=row["value"],
+        )
+        member.tasks.append(task)
+        member.minutes += task.minutes
+        member.billable_duration += task.billable_duration
+        member.billable_value = total_value((member.billable_value, task.billable_value))
+        without_rate += row["without_rate"]
     ordered = sorted(members.values(), key=lambda member: (-member.minutes, member.name))
     for member in ordered:
         member.tasks.sort(key=lambda task: (-task.minutes, task.name))

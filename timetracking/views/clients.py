@@ -21,10 +21,12 @@ from ..selectors import (
     client_directory,
     client_projects,
     client_purchases,
+    get_client_with_balance,
     member_for_user,
     member_today,
     request_breakdown,
-    unbilled_time,
+    task_totals,
+    unbilled_summary,
 )
 from ..selectors.bank_activity import burn_down
 from ..selectors.history import history_page
@@ -64,17 +66,18 @@ def _client_context(request, client, *, purchase_form=None):
     can_add = has_role(request.user, "manager")
     today = timezone.localdate()
     balance = balance_of(client, today=today)
+    totals = task_totals(client, date_from, date_to)
     return {
         "client": client,
         "balance": balance,
         # Lazy: only the whole page draws the chart, htmx fragments never pay its queries.
         "burn_down": SimpleLazyObject(lambda: burn_down(client, balance, today=today)),
         "purchases": client_purchases(client),
-        "requests": request_breakdown(client),
+        "requests": request_breakdown(client, totals),
         "history": history_page(client, request.GET.get("history_page")),
-        "unbilled": unbilled_time(client, date_from, date_to),
+        "unbilled": unbilled_summary(client, date_from, date_to, totals=totals),
         "unbilled_form": unbilled_form,
-        "projects": client_projects(client),
+        "projects": client_projects(client, totals),
         "can_add_purchase": can_add,
         "purchase_form": purchase_form
         or (
@@ -92,7 +95,7 @@ def _client_context(request, client, *, purchase_form=None):
 @staff_view
 @require_GET
 def client_detail(request, client_id: int):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_with_balance(request.user, client_id)
     context = _client_context(request, client)
     return render_page(
         request,
