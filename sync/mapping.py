@@ -200,29 +200,34 @@ def _apply_version(worklog: NormalizedWorklog, lookups: PageLookups | None) -> A
 
     if existing is None:
         _forget_queued(worklog.source, worklog.worklog_id, lookups)
-        entry = create_entry(
-            task=task,
-            member=member,
-            on_date=worklog.local_date,
-            duration_minutes=worklog.duration_minutes,
-            billable=worklog.billable_flag,
-            description=worklog.description,
-            start_time=worklog.local_time,
-            started_at=worklog.started_at,
-            source=worklog.source,
-            jira_worklog_id=worklog.worklog_id
-            if worklog.source == Source.JIRA
-            else worklog.jira_worklog_id,
-            tempo_worklog_id=worklog.worklog_id if worklog.source == Source.TEMPO else None,
-            source_updated_at=worklog.updated_at,
-            billable_base_minutes=worklog.billable_base_minutes,
-        )
+        entry = create_entry(**entry_fields(worklog, task, member))
         return ApplyResult(Outcome.CREATED, entry=entry)
 
     if existing.locked:
         return _apply_to_locked(existing, worklog, task, member, issue, lookups)
     _forget_queued(worklog.source, worklog.worklog_id, lookups)
     return _apply_to_unlocked(existing, worklog, task, member)
+
+
+def entry_fields(worklog: NormalizedWorklog, task: Task, member: Member) -> dict:
+    """What the entry of a new worklog is created with (`create_entry` / `build_entry`)."""
+    return {
+        "task": task,
+        "member": member,
+        "on_date": worklog.local_date,
+        "duration_minutes": worklog.duration_minutes,
+        "billable": worklog.billable_flag,
+        "description": worklog.description,
+        "start_time": worklog.local_time,
+        "started_at": worklog.started_at,
+        "source": worklog.source,
+        "jira_worklog_id": worklog.worklog_id
+        if worklog.source == Source.JIRA
+        else worklog.jira_worklog_id,
+        "tempo_worklog_id": worklog.worklog_id if worklog.source == Source.TEMPO else None,
+        "source_updated_at": worklog.updated_at,
+        "billable_base_minutes": worklog.billable_base_minutes,
+    }
 
 
 def _wanted_billable(entry: TimeEntry, worklog: NormalizedWorklog, task: Task) -> bool | None:
@@ -236,6 +241,16 @@ def _wanted_billable(entry: TimeEntry, worklog: NormalizedWorklog, task: Task) -
 def _apply_to_unlocked(
     entry: TimeEntry, worklog: NormalizedWorklog, task: Task, member: Member
 ) -> ApplyResult:
+    changes = entry_changes(entry, worklog, task, member)
+    if changes is None:
+        return ApplyResult(Outcome.UNCHANGED, entry=entry)
+    return ApplyResult(Outcome.UPDATED, entry=update_entry(entry, changes, from_source=True))
+
+
+def entry_changes(
+    entry: TimeEntry, worklog: NormalizedWorklog, task: Task, member: Member
+) -> EntryChanges | None:
+    """What an unlocked entry must change to match its worklog, or None when it matches."""
     changes = EntryChanges(
         source_updated_at=worklog.updated_at, billable_base_minutes=worklog.billable_base_minutes
     )
@@ -261,9 +276,7 @@ def _apply_to_unlocked(
         changes.started_at, differs = worklog.started_at, True
     if worklog.billable_base_minutes is not None and worklog.updated_at != entry.source_updated_at:
         differs = True  # Tempo's billable seconds may have changed; the rule recomputes them
-    if not differs:
-        return ApplyResult(Outcome.UNCHANGED, entry=entry)
-    return ApplyResult(Outcome.UPDATED, entry=update_entry(entry, changes, from_source=True))
+    return changes if differs else None
 
 
 def _apply_to_locked(

@@ -46,6 +46,8 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    # Its process died mid-run (kill -9, a lost host): found by `sync.liveness`.
+    INTERRUPTED = "interrupted", "Interrupted"
 
 
 class RunTrigger(models.TextChoices):
@@ -63,10 +65,13 @@ class SyncRun(models.Model):
     # Tempo: the date window this run read and reconciled (deletions found by absence).
     window_from = models.DateField(null=True, blank=True)
     window_to = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Liveness of a running run (`sync.liveness`): touched by every page; the process running it.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    holder = models.CharField(max_length=200, blank=True, help_text="host:pid running it")
     fetched = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

@@ -13,6 +13,27 @@ from timetracking.models import Member, Source, TimeEntry
 from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
 from .worklog import NormalizedWorklog
 
+# What the mapping compares a worklog with: model instances of these columns only, built for
+# every worklog of every page (rare paths load the rest, or lock and re-read the entry).
+ENTRY_FIELDS = (
+    "id",
+    "jira_worklog_id",
+    "tempo_worklog_id",
+    "source",
+    "task_id",
+    "member_id",
+    "date",
+    "duration_minutes",
+    "billable",
+    "billable_override",
+    "billable_minutes",
+    "description",
+    "start_time",
+    "started_at",
+    "source_updated_at",
+    "locked",
+)
+
 
 @dataclass
 class PageLookups:
@@ -31,6 +52,8 @@ class PageLookups:
     issues: dict[str, JiraIssue]
     tasks: dict[str, Task]  # by Jira issue id
     members: dict[str, Member]  # by Jira account id
+    # Tempo pages: entries holding a page worklog's Jira worklog id (a firm that read Jira before)
+    jira_holders: dict[str, TimeEntry]
 
     @classmethod
     def read(cls, source: str, worklogs: list[NormalizedWorklog]) -> PageLookups:
@@ -58,7 +81,7 @@ class PageLookups:
             ),
             entries={
                 getattr(entry, entry_key): entry
-                for entry in TimeEntry.objects.select_related("task__project", "member").filter(
+                for entry in TimeEntry.objects.only(*ENTRY_FIELDS).filter(
                     **{f"{entry_key}__in": ids}
                 )
             },
@@ -77,7 +100,18 @@ class PageLookups:
                     jira_account_id__in={w.author_account_id for w in worklogs}
                 )
             },
+            jira_holders=_jira_holders(worklogs) if source == Source.TEMPO else {},
         )
 
     def covers(self, worklog: NormalizedWorklog) -> bool:
         return worklog.source == self.source and worklog.worklog_id in self.worklog_ids
+
+
+def _jira_holders(worklogs: list[NormalizedWorklog]) -> dict[str, TimeEntry]:
+    jira_ids = {w.jira_worklog_id for w in worklogs if w.jira_worklog_id}
+    if not jira_ids:
+        return {}
+    return {
+        entry.jira_worklog_id: entry
+        for entry in TimeEntry.objects.filter(jira_worklog_id__in=jira_ids)
+    }

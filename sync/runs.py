@@ -24,6 +24,7 @@ from django.utils import timezone
 from timetracking.services import EntryError
 
 from .clients.base import SourceAuthError, SourceError
+from .liveness import beat, mark_interrupted_runs, this_holder
 from .mapping import ApplyResult, Outcome, apply_worklog
 from .models import (
     COUNT_KEYS,
@@ -35,8 +36,9 @@ from .models import (
     WebhookDelivery,
     empty_counts,
 )
+from .page_batch import apply_in_bulk
 from .page_lookups import PageLookups
-from .worklog import Fetched, NormalizedWorklog
+from .worklog import Fetched, NormalizedWorklog, page_order
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,7 @@ def page_transaction(run: SyncRun) -> Iterator[tuple[SyncState, dict]]:
     Yields (locked state, counts)."""
     with transaction.atomic():
         state = locked_state(run.source)
+        beat(run)
         counts = empty_counts()
         yield state, counts
         commit_counts(state, run, counts)
@@ -136,18 +139,24 @@ def quarantine_malformed(
 def apply_fetched(
     counts: dict,
     fetched: Iterable[Fetched],
-    prepare: Callable[[NormalizedWorklog], NormalizedWorklog] | None = None,
+    prepare: Callable[[NormalizedWorklog, PageLookups], NormalizedWorklog] | None = None,
 ) -> None:
-    """Apply a page's worklogs oldest change first (ties by id), each in its own savepoint;
-    `prepare` lets a feed adjust a worklog inside the page transaction. The page's lookups are
-    read in a few queries; after a worklog is refused (its savepoint rolled back), the rest of
-    the page reads one by one, since objects the lookups hold may have been changed in memory."""
-    ordered = sorted(fetched, key=lambda pair: (pair[0].updated_at, int(pair[0].worklog_id)))
+    """Apply a page's worklogs oldest change first (ties by id); `prepare` lets a feed adjust a
+    worklog inside the page transaction. The page's lookups are read in a few queries; new and
+    unchanged worklogs are applied in bulk (`page_batch`), the rest one by one, each in its own
+    savepoint. After a worklog is refused (its savepoint rolled back), the rest of the page reads
+    one by one, since objects the lookups hold may have been changed in memory."""
+    ordered = sorted(fetched, key=page_order)
     if not ordered:
         return
     lookups = PageLookups.read(ordered[0][0].source, [worklog for worklog, _ in ordered])
-    for worklog, raw in ordered:
-        if not apply_one(prepare(worklog) if prepare else worklog, raw, counts, lookups):
+    if prepare:
+        ordered = [(prepare(worklog, lookups), raw) for worklog, raw in ordered]
+    rest, holds = apply_in_bulk(counts, ordered, lookups)
+    if not holds:
+        lookups = None
+    for worklog, raw in rest:
+        if not apply_one(worklog, raw, counts, lookups):
             lookups = None
 
 
@@ -175,8 +184,12 @@ def apply_one(
 
 def start_run(source: str, trigger: str, full: bool = False, **window) -> SyncRun:
     sync_state(source)
-    SyncState.objects.filter(source=source).update(last_run_at=timezone.now())
-    return SyncRun.objects.create(source=source, trigger=trigger, full=full, **window)
+    mark_interrupted_runs(source)
+    now = timezone.now()
+    SyncState.objects.filter(source=source).update(last_run_at=now)
+    return SyncRun.objects.create(
+        source=source, trigger=trigger, full=full, heartbeat_at=now, holder=this_holder(), **window
+    )
 
 
 def finish_run(run: SyncRun, *, error: str = "", auth_failed: bool = False) -> SyncRun:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clients.models import Project, Task
 from clients.roles import has_role, is_staff_member
 
+from .liveness import shown_status
 from .models import (
     COUNT_KEYS,
     JiraIssue,
@@ -84,7 +85,7 @@ def source_overviews(now: datetime | None = None) -> list[SourceOverview]:
                 configured=source_configured(source),
                 enabled=settings.WORKLOG_SOURCE == source and source_configured(source),
                 state=state,
-                last_run=last_run,
+                last_run=shown_status([last_run], now)[0],
                 updated_cursor_at=updated_at,
                 deleted_cursor_at=cursor_time(state.deleted_cursor) if state else None,
                 lag=(now - updated_at) if updated_at else None,
@@ -102,8 +103,9 @@ def source_overviews(now: datetime | None = None) -> list[SourceOverview]:
     return overviews
 
 
-def recent_runs(limit: int = 10):
-    return SyncRun.objects.all()[:limit]
+def recent_runs(limit: int = 10) -> list[SyncRun]:
+    """The latest runs; a running one whose process is gone shows as interrupted."""
+    return shown_status(list(SyncRun.objects.all()[:limit]))
 
 
 @dataclass

@@ -7,7 +7,10 @@ from datetime import date
 
 from celery import shared_task
 
+from core.tasks import register_sweep
+
 from .feeds import jira, tempo
+from .liveness import mark_interrupted_runs
 from .models import RunTrigger, SyncRun, WorklogSource
 from .sources import SourceNotConfigured, configuration_error, run_sync
 
@@ -82,3 +85,8 @@ def delete_tempo_worklog(jira_worklog_id: str) -> dict:
     if problem:
         return {"skipped": problem}
     return _result(tempo.delete_by_jira_worklog_id(str(jira_worklog_id)))
+
+
+@register_sweep("sync: runs whose process died")
+def _interrupted_runs() -> int:
+    return mark_interrupted_runs()

@@ -75,3 +75,8 @@ class NormalizedWorklog:
 
 # A fetched worklog with the payload it came from (quarantined as such if the rules refuse it).
 Fetched = tuple[NormalizedWorklog, object]
+
+
+def page_order(pair: Fetched) -> tuple[datetime, int]:
+    """The order a page's worklogs are applied in: oldest change first, ties by id."""
+    return pair[0].updated_at, int(pair[0].worklog_id)

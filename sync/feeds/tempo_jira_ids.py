@@ -14,6 +14,7 @@ from timetracking.services import EntryError, link_source_ids
 from ..clients.tempo import TempoClient
 from ..mapping import entry_for_worklog, retire_duplicate_entry
 from ..models import SyncRun, WorklogSource
+from ..page_lookups import PageLookups
 from ..runs import page_transaction
 from ..worklog import Fetched, NormalizedWorklog
 
@@ -57,21 +58,37 @@ def with_jira_ids(
     ]
 
 
-def adopting_jira_entry(worklog: NormalizedWorklog) -> NormalizedWorklog:
+def adopting_jira_entry(
+    worklog: NormalizedWorklog, lookups: PageLookups | None = None
+) -> NormalizedWorklog:
     """A worklog the Jira sync already brought in (the firm read Jira before): Tempo takes that
-    entry over instead of writing a second one. Returns the worklog to apply."""
-    if not worklog.jira_worklog_id or entry_for_worklog(TEMPO, worklog.worklog_id):
+    entry over instead of writing a second one. Returns the worklog to apply; an entry taken
+    over joins the page's `lookups`."""
+    if not worklog.jira_worklog_id:
         return worklog
-    holder = TimeEntry.objects.filter(jira_worklog_id=worklog.jira_worklog_id).first()
+    covered = lookups is not None and lookups.covers(worklog)
+    if covered and worklog.worklog_id in lookups.entries:
+        return worklog
+    if not covered and entry_for_worklog(TEMPO, worklog.worklog_id):
+        return worklog
+    holder = (
+        lookups.jira_holders.get(worklog.jira_worklog_id)
+        if covered
+        else TimeEntry.objects.filter(jira_worklog_id=worklog.jira_worklog_id).first()
+    )
     if holder is None:
         return worklog
     if holder.tempo_worklog_id is None:
         # The handover drops Jira's update time, so Tempo's version is applied in full.
         try:
-            link_source_ids(holder, tempo_worklog_id=worklog.worklog_id, source=Source.TEMPO)
+            adopted = link_source_ids(
+                holder, tempo_worklog_id=worklog.worklog_id, source=Source.TEMPO
+            )
         except EntryError as error:
             logger.warning("Tempo worklog %s: %s", worklog.worklog_id, error.message)
             return replace(worklog, jira_worklog_id=None)
+        if covered:
+            lookups.entries[worklog.worklog_id] = adopted
         return worklog
     logger.warning(
         "Jira worklog %s is already on the entry of Tempo worklog %s; entry of %s written without it",

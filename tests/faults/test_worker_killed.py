@@ -10,6 +10,7 @@ import pytest
 
 from sync import tasks
 from sync.feeds.jira import run_jira_sync
+from sync.liveness import is_interrupted
 from sync.models import RunStatus, SyncRun
 from tests.celery_worker import celery_worker
 from tests.sync.conftest import assert_balances_consistent, client_for, remaining, snapshot
@@ -74,7 +75,9 @@ def test_kill_9_mid_sync_then_restart_equals_a_clean_run(
         first.wait(timeout=10)
     partial = TimeEntry.objects.count()
     assert 0 < partial < WORKLOGS
-    assert SyncRun.objects.get().status == RunStatus.RUNNING  # it really died mid-run
+    killed = SyncRun.objects.get()
+    assert killed.status == RunStatus.RUNNING  # it really died mid-run
+    assert is_interrupted(killed)  # its process is gone: /sync/ shows it as interrupted
     fake.failures.clear()
 
     with celery_worker(
@@ -87,6 +90,8 @@ def test_kill_9_mid_sync_then_restart_equals_a_clean_run(
         )  # fmt: skip
         log = second.log_path.read_text()
     assert "Task sync.tasks.sync_jira[" in log  # the same task, redelivered to the new worker
+    killed.refresh_from_db()
+    assert killed.status == RunStatus.INTERRUPTED  # marked by the redelivered run, not left running
 
     after_crash = snapshot()
     assert len(after_crash["entries"]) == WORKLOGS

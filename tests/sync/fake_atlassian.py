@@ -607,7 +607,9 @@ class _Handler(BaseHTTPRequestHandler):
                 items = self._tempo_worklogs(query, one)
             except ValueError as error:
                 return self._tempo_error(400, str(error))
-            results = [jira.tempo_worklog_json(r, host) for r in items]
+            # Only the page's worklogs become JSON: a big fake stays fast (bench/sync.py).
+            total = len(items)
+            page = [jira.tempo_worklog_json(r, host) for r in items[offset : offset + limit]]
         elif (
             path in ("/4/worklogs/tempo-to-jira", "/4/worklogs/jira-to-tempo") and method == "POST"
         ):
@@ -627,9 +629,9 @@ class _Handler(BaseHTTPRequestHandler):
                     for r in sorted(jira.worklogs.values(), key=lambda r: int(r["tempo_id"]))
                     if r["mapped"] and (r["tempo_id"] if to_jira else r["id"]) in wanted
                 ]
+            total, page = len(results), results[offset : offset + limit]
         else:
             return self._tempo_error(404, f"No route for {method} {path}")
-        page = results[offset : offset + limit]
         metadata = {"count": len(page), "offset": offset, "limit": limit}
 
         def link(at: int) -> str:
@@ -638,7 +640,7 @@ class _Handler(BaseHTTPRequestHandler):
             pairs += [("issueId", v) for v in query.get("issueId", [])]
             return f"{jira.tempo_link_host or host}{path}?{urlencode(pairs)}"
 
-        if offset + limit < len(results):
+        if offset + limit < total:
             metadata["next"] = link(offset + limit)
         if offset > 0:
             metadata["previous"] = link(max(offset - limit, 0))

@@ -7,6 +7,7 @@ from .entries import (
     MAX_DESCRIPTION_LENGTH,
     SOURCE_OWNED_FIELDS,
     EntryChanges,
+    build_entry,
     create_entry,
     delete_entry,
     delete_refusal,
@@ -22,7 +23,7 @@ from .errors import (
     EntryNotFound,
     EntrySourceConflict,
 )
-from .history import entry_data, move_balance, record_change
+from .history import change_row, entry_data, move_balance, record_change
 from .invoices import (
     attach_adjustments_to_invoice,
     attach_entries_to_invoice,
@@ -49,6 +50,8 @@ __all__ = [
     "entry_data",
     "move_balance",
     "record_change",
+    "change_row",
+    "build_entry",
     "lock_clients",
     "lock_entry",
     "lock_timesheet_cell",

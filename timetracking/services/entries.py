@@ -13,8 +13,8 @@ from core.transactions import atomic_with_retry
 
 from ..durations import MAX_MANUAL_MINUTES
 from ..models import ChangeKind, Exclusion, Member, Source, TimeEntry
-from ..rates import resolve_billing_rate, resolve_cost_rate
-from ..rules import billable_minutes
+from ..rates import RateBook, resolve_billing_rate, resolve_cost_rate
+from ..rules import CLIENT_PLAN, billable_minutes
 from .errors import EntryError, EntryInvalid, EntryLocked, EntrySourceConflict
 from .history import record_change
 from .locks import lock_client, lock_entry
@@ -23,20 +23,27 @@ SOURCE_OWNED_FIELDS = ("task", "member", "date", "duration_minutes")
 MAX_DESCRIPTION_LENGTH = 10_000  # manual entries; synced text is kept whole
 
 
-def snapshot_rates(entry: TimeEntry) -> None:
-    billing = resolve_billing_rate(entry.member, entry.task.project, entry.date)
-    cost = resolve_cost_rate(entry.member, entry.date)
+def snapshot_rates(entry: TimeEntry, rates: RateBook | None = None) -> None:
+    if rates is None:
+        billing = resolve_billing_rate(entry.member, entry.task.project, entry.date)
+        cost = resolve_cost_rate(entry.member, entry.date)
+    else:
+        billing = rates.billing(entry.member, entry.task.project, entry.date)
+        cost = rates.cost(entry.member, entry.date)
     entry.billing_rate, entry.billing_currency = billing.rate, billing.currency
     entry.cost_rate, entry.cost_currency = cost.rate, cost.currency
 
 
-def _set_billable_minutes(entry: TimeEntry, base_minutes: int | None, use_plan: bool) -> None:
+def _set_billable_minutes(
+    entry: TimeEntry, base_minutes: int | None, use_plan: bool, plan=CLIENT_PLAN
+) -> None:
     entry.billable_minutes = billable_minutes(
         base_minutes=entry.duration_minutes if base_minutes is None else base_minutes,
         flag=entry.billable,
         project=entry.task.project,
         member=entry.member,
         use_plan=use_plan,
+        plan=plan,
     )
 
 
@@ -67,7 +74,25 @@ def _check_manual_input(on_date: date | None, description: str | None, source: s
 
 
 @atomic_with_retry
-def create_entry(
+def create_entry(*, by=None, **fields) -> TimeEntry:
+    """Log time (the fields of `build_entry`). `billable` defaults to the project's
+    classification; rates are snapshotted for the entry's date; billable minutes are set by the
+    one rule; a history row is written."""
+    entry = build_entry(by=by, **fields)
+    lock_client(entry.task.project.client_id)
+    entry.save()
+    record_change(
+        entry,
+        ChangeKind.CREATED,
+        client_id=entry.task.project.client_id,
+        minutes_delta=entry.billable_minutes,
+        duration_delta=entry.duration_minutes,
+        by=by,
+    )
+    return entry
+
+
+def build_entry(
     *,
     task: Task,
     member: Member,
@@ -84,9 +109,12 @@ def create_entry(
     source_updated_at: datetime | None = None,
     billable_base_minutes: int | None = None,
     use_plan: bool = True,
+    rates: RateBook | None = None,
+    plan=CLIENT_PLAN,
 ) -> TimeEntry:
-    """Log time. `billable` defaults to the project's classification; rates are snapshotted for
-    the entry's date; billable minutes are set by the one rule; a history row is written."""
+    """The row `create_entry` writes, checked, with its rates and billable minutes, unsaved:
+    batch writers (a sync page) call it and write many rows at once. `rates` and `plan` (the
+    client's BillingPlan) read in advance replace the per-entry lookups."""
     _check_duration(duration_minutes, source)
     _check_manual_input(on_date, description, source)
     if source == Source.MANUAL and member.exclusion == Exclusion.EXCLUDED:
@@ -94,7 +122,6 @@ def create_entry(
             f"{member} is excluded from time tracking and cannot log time.", "member"
         )
     project = task.project
-    lock_client(project.client_id)
     entry = TimeEntry(
         task=task,
         member=member,
@@ -111,17 +138,8 @@ def create_entry(
         created_by=by if getattr(by, "pk", None) else None,
         updated_by=by if getattr(by, "pk", None) else None,
     )
-    snapshot_rates(entry)
-    _set_billable_minutes(entry, billable_base_minutes, use_plan)
-    entry.save()
-    record_change(
-        entry,
-        ChangeKind.CREATED,
-        client_id=project.client_id,
-        minutes_delta=entry.billable_minutes,
-        duration_delta=entry.duration_minutes,
-        by=by,
-    )
+    snapshot_rates(entry, rates)
+    _set_billable_minutes(entry, billable_base_minutes, use_plan, plan)
     return entry
 
 

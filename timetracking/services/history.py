@@ -50,7 +50,32 @@ def record_change(
     description: str = "",
 ):
     move_balance(client_id, minutes_delta)
-    return EntryChange.objects.create(
+    change = change_row(
+        entry,
+        kind,
+        client_id=client_id,
+        minutes_delta=minutes_delta,
+        duration_delta=duration_delta,
+        by=by,
+        description=description,
+    )
+    change.save()
+    return change
+
+
+def change_row(
+    entry: TimeEntry,
+    kind: str,
+    *,
+    client_id: int,
+    minutes_delta: int,
+    duration_delta: int,
+    by,
+    description: str = "",
+) -> EntryChange:
+    """The history row of one change, unsaved: `record_change` saves it; a batch writer saves
+    many at once (and moves each client's balance once by their sum)."""
+    return EntryChange(
         entry=entry if kind != ChangeKind.DELETED else None,
         entry_ref=entry.pk,
         client_id=client_id,
