@@ -5,7 +5,7 @@ Every figure is a client's billable minutes, never a cost: these reads are safe 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import F, Sum
+from django.db.models import CharField, F, Sum, Value
 from django.db.models.functions import TruncDate
 
 from clients.models import HourPurchase
@@ -91,33 +91,50 @@ class BurnDown:
         return [(day, minutes_to_hours(minutes)) for day, minutes in weekly]
 
 
-def _daily_sums(queryset, day_field: str, value_field: str, since: date) -> dict[date, int]:
-    """Σ value per day from `since` on; `day_field` is a date or a datetime (its local day)."""
+def _daily_sums_query(queryset, day_field: str, value_field: str, since: date, kind: str):
+    """Σ value per day from `since` on, tagged with `kind`; `day_field` is a date or a datetime
+    (its local day)."""
     field = queryset.model._meta.get_field(day_field)
     day = TruncDate(day_field) if field.get_internal_type() == "DateTimeField" else F(day_field)
-    rows = (
+    return (
         queryset.annotate(day=day)
         .filter(day__gte=since)
         .order_by()
         .values("day")
-        .annotate(total=Sum(value_field))
+        .annotate(total=Sum(value_field), kind=Value(kind, output_field=CharField()))
+        .values_list("kind", "day", "total")
     )
-    return {row["day"]: row["total"] or 0 for row in rows}
 
 
 def burn_down(client, balance: Balance, *, today: date, days: int = 90) -> BurnDown:
     """Remaining minutes at the end of each of the last `days` days, by the dates work was done
     and hours were bought (walked back from today's balance; rows dated after today count on
-    today; three queries), and the forecast line from today to the run-out date at the 28-day
+    today; one query), and the forecast line from today to the run-out date at the 28-day
     burn."""
     start = today - timedelta(days=days - 1)
-    consumed = _daily_sums(
-        TimeEntry.objects.filter(task__project__client=client), "date", "billable_minutes", start
+    sums = {"consumed": {}, "adjusted": {}, "bought": {}}
+    daily = _daily_sums_query(
+        TimeEntry.objects.filter(task__project__client=client),
+        "date",
+        "billable_minutes",
+        start,
+        "consumed",
+    ).union(
+        _daily_sums_query(
+            BillingAdjustment.objects.filter(client=client),
+            "created_at",
+            "minutes",
+            start,
+            "adjusted",
+        ),
+        _daily_sums_query(
+            HourPurchase.objects.filter(client=client), "date", "minutes", start, "bought"
+        ),
+        all=True,
     )
-    adjusted = _daily_sums(
-        BillingAdjustment.objects.filter(client=client), "created_at", "minutes", start
-    )
-    bought = _daily_sums(HourPurchase.objects.filter(client=client), "date", "minutes", start)
+    for kind, day, total in daily:
+        sums[kind][day] = total or 0
+    consumed, adjusted, bought = sums["consumed"], sums["adjusted"], sums["bought"]
     later = {"consumed": 0, "bought": 0}
     for sums, key in ((consumed, "consumed"), (adjusted, "consumed"), (bought, "bought")):
         later[key] += sum(total for day, total in sums.items() if day > today)
