@@ -11,9 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.admin import adopt_saved
-from core.admin import ReadOnlyAdmin
+from clients.models import Role
+from clients.roles import has_role
+from core.admin import ReadOnlyAdmin, StreamedCsvExportMixin
 
 from .durations import DurationError, format_minutes, parse_duration
+from .exports import TimeEntryResource
 from .models import (
     BalanceAlertState,
     BillingAdjustment,
@@ -184,8 +187,9 @@ class TimeEntryAdminForm(forms.ModelForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(StreamedCsvExportMixin, admin.ModelAdmin):
     form = TimeEntryAdminForm
+    streamed_export_resource = TimeEntryResource
     list_display = (
         "date",
         "member",
@@ -282,6 +286,12 @@ class TimeEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Status")
     def status(self, entry):
         return EntryStatus(entry.status).label
+
+    def has_streamed_export_permission(self, request) -> bool:
+        # Rates, values and cost figures: for finance and admins, like the billing admin.
+        return has_role(request.user, Role.FINANCE) and super().has_streamed_export_permission(
+            request
+        )
 
     def save_model(self, request, obj, form, change):
         adopt_saved(obj, form.save_through_service(by=request.user))
