@@ -3,9 +3,9 @@ XLSX through django-import-export, and as CSV streamed from the admin changelist
 (`core.exports.streamed_csv`). Each resource is the one column list of both; money is text with
 exactly 2 decimals, so no spreadsheet or CSV reader turns 150.00 into 150."""
 
-from import_export import fields, resources
+from import_export import fields
 
-from core.exports import MONEY_WIDGET, FixedDecimalWidget
+from core.exports import MONEY_WIDGET, ExportResource, FixedDecimalWidget
 
 from .models import Invoice, InvoiceLine
 
@@ -16,7 +16,7 @@ def _money(name: str) -> fields.Field:
     return fields.Field(attribute=name, column_name=name, widget=MONEY_WIDGET)
 
 
-class InvoiceResource(resources.ModelResource):
+class InvoiceResource(ExportResource):
     client_code = fields.Field(attribute="client__code", column_name="client_code")
     client_name = fields.Field(attribute="client__name", column_name="client_name")
     tax_rate = fields.Field(
@@ -48,7 +48,7 @@ class InvoiceResource(resources.ModelResource):
         export_order = fields
 
 
-class InvoiceLineResource(resources.ModelResource):
+class InvoiceLineResource(ExportResource):
     invoice_id = fields.Field(attribute="invoice_id", column_name="invoice_id")
     invoice_number = fields.Field(attribute="invoice__number", column_name="invoice_number")
     invoice_status = fields.Field(attribute="invoice__status", column_name="invoice_status")

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import StreamingHttpResponse
-from import_export import widgets
+from import_export import resources, widgets
 
 from .api import money_text
 
@@ -45,6 +45,29 @@ class MoneyWidget(widgets.Widget):
 
 
 MONEY_WIDGET = MoneyWidget()
+
+
+class DigitsWidget(widgets.IntegerWidget):
+    """Integers (ids, minutes) as plain digits, as the API writes them. Django's locale-aware
+    `number_format`, which import-export uses by default, was 60% of a streamed row's time."""
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return value if kwargs.get("force_native_type") else str(value)
+
+
+class ExportResource(resources.ModelResource):
+    """The base of every export's resource: integer model fields use `DigitsWidget`."""
+
+    WIDGETS_MAP = {
+        **resources.ModelResource.WIDGETS_MAP,
+        **{
+            name: DigitsWidget
+            for name, widget in resources.ModelResource.WIDGETS_MAP.items()
+            if widget is widgets.IntegerWidget
+        },
+    }
 
 
 def resource_columns(resource) -> tuple[list[str], list[str], list]:

@@ -206,8 +206,12 @@ class TimeEntryAdmin(StreamedCsvExportMixin, admin.ModelAdmin):
         "billable",
         "locked",
         "date",
-        ("task__project__client", admin.RelatedOnlyFieldListFilter),
+        # Every client, not RelatedOnlyFieldListFilter's "clients with entries": that scans
+        # every entry on each changelist load and streamed export (0.3 s at 500,000 entries).
+        "task__project__client",
     )
+    # Half a million rows: one count per page (the filtered one), not a second of the table.
+    show_full_result_count = False
     search_fields = ("description", "task__name", "task__jira_issue_key", "member__user__username")
     date_hierarchy = "date"
     # Everything a row shows, in the changelist's one query.

@@ -3,15 +3,15 @@
 values follow the one rule of an entry's value (`core.units.entry_value`), so they add up to the
 totals the pages show."""
 
-from import_export import fields, resources
+from import_export import fields
 
-from core.exports import MONEY_WIDGET
+from core.exports import MONEY_WIDGET, ExportResource
 from core.units import entry_value
 
 from .models import TimeEntry
 
 
-class TimeEntryResource(resources.ModelResource):
+class TimeEntryResource(ExportResource):
     client_code = fields.Field(attribute="task__project__client__code", column_name="client_code")
     project_code = fields.Field(attribute="task__project__code", column_name="project_code")
     task = fields.Field(attribute="task__name", column_name="task")

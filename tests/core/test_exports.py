@@ -8,7 +8,7 @@ from import_export import fields, resources
 
 from billing.exports import InvoiceLineResource
 from billing.models import Invoice
-from core.exports import MONEY_WIDGET, FixedDecimalWidget, resource_columns
+from core.exports import MONEY_WIDGET, DigitsWidget, FixedDecimalWidget, resource_columns
 
 
 def test_widgets_write_fixed_decimals_and_empty_for_null():
@@ -17,6 +17,9 @@ def test_widgets_write_fixed_decimals_and_empty_for_null():
     assert MONEY_WIDGET.render(None) == ""
     assert FixedDecimalWidget(4).render(Decimal("0.075")) == "0.0750"
     assert FixedDecimalWidget(2).render(Decimal("1E+1")) == "10.00"
+    assert DigitsWidget().render(1234567) == "1234567"  # no locale separators
+    assert DigitsWidget().render(12, force_native_type=True) == 12  # XLSX keeps numbers
+    assert DigitsWidget().render(None) == ""
 
 
 def test_columns_follow_the_resource_order():
