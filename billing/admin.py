@@ -4,7 +4,8 @@ Their lifecycle (approve, send, pay, void) and numbering belong to billing's ser
 admin shows invoices read-only, never creates them (drafts come from unbilled time: the billing
 pages, the API or `create_invoice`), and its actions call the same services as the pages — same
 rules, same locks — reporting what they did and what they refused. Invoices and lines export to
-CSV and XLSX (PRODUCT §5.3), filtered by status, client and period."""
+CSV and XLSX (PRODUCT §5.3), filtered by status, client and period, and to CSV streamed with the
+same columns ("Export CSV (streamed)", for exports too large to build in memory)."""
 
 import calendar
 import io
@@ -20,6 +21,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from clients.roles import has_role
+from core.admin import StreamedCsvExportMixin
 
 from .exports import InvoiceLineResource, InvoiceResource
 from .models import (
@@ -137,8 +139,9 @@ def _run_transition(model_admin, request, queryset, action: str, verb: str):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(FinanceExport, FinanceOnlyAdmin):
+class InvoiceAdmin(StreamedCsvExportMixin, FinanceExport, FinanceOnlyAdmin):
     resource_classes = [InvoiceResource]
+    streamed_export_resource = InvoiceResource
     list_display = (
         "invoice_number",
         "client",
@@ -221,8 +224,9 @@ class InvoiceAdmin(FinanceExport, FinanceOnlyAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(FinanceExport, FinanceOnlyReadOnlyAdmin):
+class InvoiceLineAdmin(StreamedCsvExportMixin, FinanceExport, FinanceOnlyReadOnlyAdmin):
     resource_classes = [InvoiceLineResource]
+    streamed_export_resource = InvoiceLineResource
     list_display = ("invoice", "position", "category", "rate_tier", "description", "amount")
     list_filter = ("invoice__status", "invoice__client", LinePeriodFilter, "category", "rate_tier")
     list_select_related = ("invoice", "invoice__client")

@@ -1,19 +1,30 @@
 """What finance hands to accounting (PRODUCT §5.3): invoices and invoice lines as CSV and
-XLSX through django-import-export. Money is text with exactly 2 decimals, so no spreadsheet
-or CSV reader turns 150.00 into 150."""
+XLSX through django-import-export, and as CSV streamed from the admin changelist
+(`core.exports.streamed_csv`). Each resource is the one column list of both; money is text with
+exactly 2 decimals, so no spreadsheet or CSV reader turns 150.00 into 150."""
 
-from import_export import fields, resources
+from import_export import fields
+
+from core.exports import MONEY_WIDGET, ExportResource, FixedDecimalWidget
 
 from .models import Invoice, InvoiceLine
 
-
-def _money(value) -> str:
-    return f"{value:.2f}"
+TWO_PLACES = FixedDecimalWidget(2)
 
 
-class InvoiceResource(resources.ModelResource):
+def _money(name: str) -> fields.Field:
+    return fields.Field(attribute=name, column_name=name, widget=MONEY_WIDGET)
+
+
+class InvoiceResource(ExportResource):
     client_code = fields.Field(attribute="client__code", column_name="client_code")
     client_name = fields.Field(attribute="client__name", column_name="client_name")
+    tax_rate = fields.Field(
+        attribute="tax_rate", column_name="tax_rate", widget=FixedDecimalWidget(4)
+    )
+    subtotal = _money("subtotal")
+    tax = _money("tax")
+    total = _money("total")
 
     class Meta:
         model = Invoice
@@ -36,25 +47,17 @@ class InvoiceResource(resources.ModelResource):
         )
         export_order = fields
 
-    def dehydrate_subtotal(self, invoice):
-        return _money(invoice.subtotal)
 
-    def dehydrate_tax(self, invoice):
-        return _money(invoice.tax)
-
-    def dehydrate_total(self, invoice):
-        return _money(invoice.total)
-
-    def dehydrate_tax_rate(self, invoice):
-        return f"{invoice.tax_rate:.4f}"
-
-
-class InvoiceLineResource(resources.ModelResource):
+class InvoiceLineResource(ExportResource):
     invoice_id = fields.Field(attribute="invoice_id", column_name="invoice_id")
     invoice_number = fields.Field(attribute="invoice__number", column_name="invoice_number")
     invoice_status = fields.Field(attribute="invoice__status", column_name="invoice_status")
     client_code = fields.Field(attribute="invoice__client__code", column_name="client_code")
     currency = fields.Field(attribute="invoice__currency", column_name="currency")
+    quantity = fields.Field(attribute="quantity", column_name="quantity", widget=TWO_PLACES)
+    unit_price = _money("unit_price")
+    multiplier = fields.Field(attribute="multiplier", column_name="multiplier", widget=TWO_PLACES)
+    amount = _money("amount")
 
     class Meta:
         model = InvoiceLine
@@ -79,15 +82,3 @@ class InvoiceLineResource(resources.ModelResource):
             "amount",
         )
         export_order = fields
-
-    def dehydrate_quantity(self, line):
-        return f"{line.quantity:.2f}"
-
-    def dehydrate_unit_price(self, line):
-        return _money(line.unit_price)
-
-    def dehydrate_multiplier(self, line):
-        return f"{line.multiplier:.2f}"
-
-    def dehydrate_amount(self, line):
-        return _money(line.amount)

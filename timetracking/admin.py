@@ -11,9 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.admin import adopt_saved
-from core.admin import ReadOnlyAdmin
+from clients.models import Role
+from clients.roles import has_role
+from core.admin import ReadOnlyAdmin, StreamedCsvExportMixin
 
 from .durations import DurationError, format_minutes, parse_duration
+from .exports import TimeEntryResource
 from .models import (
     BalanceAlertState,
     BillingAdjustment,
@@ -184,8 +187,9 @@ class TimeEntryAdminForm(forms.ModelForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(StreamedCsvExportMixin, admin.ModelAdmin):
     form = TimeEntryAdminForm
+    streamed_export_resource = TimeEntryResource
     list_display = (
         "date",
         "member",
@@ -202,8 +206,12 @@ class TimeEntryAdmin(admin.ModelAdmin):
         "billable",
         "locked",
         "date",
-        ("task__project__client", admin.RelatedOnlyFieldListFilter),
+        # Every client, not RelatedOnlyFieldListFilter's "clients with entries": that scans
+        # every entry on each changelist load and streamed export (0.3 s at 500,000 entries).
+        "task__project__client",
     )
+    # Half a million rows: one count per page (the filtered one), not a second of the table.
+    show_full_result_count = False
     search_fields = ("description", "task__name", "task__jira_issue_key", "member__user__username")
     date_hierarchy = "date"
     # Everything a row shows, in the changelist's one query.
@@ -282,6 +290,12 @@ class TimeEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Status")
     def status(self, entry):
         return EntryStatus(entry.status).label
+
+    def has_streamed_export_permission(self, request) -> bool:
+        # Rates, values and cost figures: for finance and admins, like the billing admin.
+        return has_role(request.user, Role.FINANCE) and super().has_streamed_export_permission(
+            request
+        )
 
     def save_model(self, request, obj, form, change):
         adopt_saved(obj, form.save_through_service(by=request.user))

@@ -9,6 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -189,6 +190,8 @@ def test_other_roles_see_nothing_of_billing_even_with_admin_access(firm, as_user
         reverse("admin:billing_invoiceline_changelist"),
         reverse("admin:billing_invoicepdf_changelist"),
         reverse("admin:billing_invoice_export"),
+        reverse("admin:billing_invoice_export_csv"),
+        reverse("admin:billing_invoiceline_export_csv"),
     ):
         assert http.get(url).status_code == 403, url
     response = run_action(http, "approve_selected", [invoices["acme_draft"].pk], follow=False)
@@ -200,6 +203,34 @@ def test_finance_sees_the_billing_admin_with_export_and_actions(finance_admin, i
     page = finance_admin.get(reverse("admin:billing_invoice_changelist"))
     assert page.status_code == 200
     assert reverse("admin:billing_invoice_export") in page.text
+    assert reverse("admin:billing_invoice_export_csv") in page.text
     for action in ("approve_selected", "send_selected", "pay_selected", "download_pdfs"):
         assert f'value="{action}"' in page.text
     assert "period=2026-03" in page.text  # the period filter lists the months invoiced
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        ("invoice", {"status__exact": "approved", "period": "2026-03"}),
+        ("invoice", {"client__id__exact": "ACME"}),
+        (
+            "invoiceline",
+            {"invoice__status__exact": "approved", "invoice__client__id__exact": "ACME"},
+        ),
+        ("invoiceline", {}),
+    ],
+)
+def test_streamed_csv_is_the_import_export_csv(firm, finance_admin, invoices, model, query):
+    """One column list: the streamed CSV has the import-export CSV's header, rows and money."""
+    query = {k: (firm.acme.pk if v == "ACME" else v) for k, v in query.items()}
+    response = finance_admin.get(reverse(f"admin:billing_{model}_export_csv"), query)
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    streamed = b"".join(response.streaming_content).decode()
+    built = export(finance_admin, model, query, CSV_FORMAT).content.decode("utf-8-sig")
+    streamed_rows = list(csv.reader(io.StringIO(streamed)))
+    built_rows = list(csv.reader(io.StringIO(built)))
+    assert streamed_rows[0] == built_rows[0]
+    assert sorted(streamed_rows[1:]) == sorted(built_rows[1:])
+    assert len(streamed_rows) > 1
