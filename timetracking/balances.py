@@ -23,7 +23,9 @@ from .models import BillingAdjustment, TimeEntry
 BURN_WINDOW_DAYS = 28
 
 
-def _sum_subquery(queryset, client_field: str, value_field: str):
+def sum_per_client(queryset, client_field: str, value_field: str):
+    """Σ `value_field` of the rows whose `client_field` is the outer client (0 when none), as a
+    subquery to annotate a client queryset with."""
     summed = (
         queryset.filter(**{client_field: OuterRef("pk")})
         .order_by()
@@ -39,10 +41,10 @@ def with_recomputed_consumed(clients=None):
     summed from scratch, to check the running total against."""
     clients = Client.objects.all() if clients is None else clients
     return clients.annotate(
-        recomputed_minutes=_sum_subquery(
+        recomputed_minutes=sum_per_client(
             TimeEntry.objects.all(), "task__project__client", "billable_minutes"
         )
-        + _sum_subquery(BillingAdjustment.objects.all(), "client", "minutes")
+        + sum_per_client(BillingAdjustment.objects.all(), "client", "minutes")
     )
 
 
@@ -52,7 +54,7 @@ def with_balances(clients=None, *, today: date | None = None):
     clients = Client.objects.all() if clients is None else clients
     burn_start = today - timedelta(days=BURN_WINDOW_DAYS - 1)
     return clients.annotate(
-        purchased_minutes_sum=_sum_subquery(HourPurchase.objects.all(), "client", "minutes"),
+        purchased_minutes_sum=sum_per_client(HourPurchase.objects.all(), "client", "minutes"),
         purchase_count=Coalesce(
             Subquery(
                 HourPurchase.objects.filter(client=OuterRef("pk"))
@@ -64,7 +66,7 @@ def with_balances(clients=None, *, today: date | None = None):
             ),
             Value(0),
         ),
-        burn_minutes_sum=_sum_subquery(
+        burn_minutes_sum=sum_per_client(
             TimeEntry.objects.filter(date__gte=burn_start, date__lte=today),
             "task__project__client",
             "billable_minutes",

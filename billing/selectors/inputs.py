@@ -5,11 +5,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth
 
 from clients.models import BillingPlan, Client, HourPurchase, LedgerKind
 from core.units import hours_to_minutes
+from timetracking.balances import sum_per_client
 from timetracking.models import BillingAdjustment, TimeEntry
 
 from ..models import LIVE_STATUSES, InvoiceEntry, InvoiceLine, LineCategory
@@ -127,18 +128,18 @@ def with_overage_inputs(clients, period_to: date, *, exclude_invoice=None):
     if exclude_invoice is not None:
         invoiced = invoiced.exclude(invoice=exclude_invoice)
     return clients.annotate(
-        later_entry_minutes=_sum_per_client(
+        later_entry_minutes=sum_per_client(
             TimeEntry.objects.filter(date__gt=period_to),
             "task__project__client",
             "billable_minutes",
         ),
-        later_adjustment_minutes=_sum_per_client(
+        later_adjustment_minutes=sum_per_client(
             BillingAdjustment.objects.filter(created_at__date__gt=period_to), "client", "minutes"
         ),
-        purchased_until_minutes=_sum_per_client(
+        purchased_until_minutes=sum_per_client(
             HourPurchase.objects.filter(date__lte=period_to), "client", "minutes"
         ),
-        overage_invoiced_minutes=_sum_per_client(invoiced, "invoice__client", "billable_minutes"),
+        overage_invoiced_minutes=sum_per_client(invoiced, "invoice__client", "billable_minutes"),
     )
 
 
@@ -152,17 +153,6 @@ def overage_minutes_of(client: Client) -> int:
     )
     over = max(consumed - client.purchased_until_minutes, 0)
     return max(over - client.overage_invoiced_minutes, 0)
-
-
-def _sum_per_client(queryset, client_field: str, value_field: str):
-    summed = (
-        queryset.filter(**{client_field: OuterRef("pk")})
-        .order_by()
-        .values(client_field)
-        .annotate(total=Sum(value_field))
-        .values("total")
-    )
-    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
 
 
 def _live_lines(client: Client, exclude_invoice=None):

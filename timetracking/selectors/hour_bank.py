@@ -131,12 +131,11 @@ class UnbilledProject:
         return total_value(row.value for row in self.entries)
 
 
-@dataclass
-class UnbilledTime:
-    client: Client
-    date_from: date | None
-    date_to: date | None
-    projects: list[UnbilledProject]
+class ProjectTotals:
+    """Totals over `self.projects` (each with minutes, billable minutes and value): the value is
+    the sum of the projects' values, themselves sums of per-entry rounded values."""
+
+    projects: list
 
     @property
     def total_minutes(self) -> int:
@@ -149,6 +148,14 @@ class UnbilledTime:
     @property
     def total_value(self) -> Decimal:
         return total_value(project.value for project in self.projects)
+
+
+@dataclass
+class UnbilledTime(ProjectTotals):
+    client: Client
+    date_from: date | None
+    date_to: date | None
+    projects: list[UnbilledProject]
 
 
 def unbilled_entries(client, date_from: date | None = None, date_to: date | None = None):
@@ -203,23 +210,11 @@ class UnbilledProjectTotal:
 
 
 @dataclass(frozen=True)
-class UnbilledSummary:
+class UnbilledSummary(ProjectTotals):
     client: Client
     date_from: date | None
     date_to: date | None
     projects: list[UnbilledProjectTotal]
-
-    @property
-    def total_minutes(self) -> int:
-        return sum(project.minutes for project in self.projects)
-
-    @property
-    def total_billable_minutes(self) -> int:
-        return sum(project.billable_minutes for project in self.projects)
-
-    @property
-    def total_value(self) -> Decimal:
-        return total_value(project.value for project in self.projects)
 
 
 def unbilled_summary(
