@@ -14,6 +14,7 @@ import os
 import statistics
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -168,7 +169,13 @@ def _entries_on_separate_lines(client, count: int) -> list[tuple[int, object]]:
 
 def _draft(client, entries, finance):
     from billing.services import generate_draft
+    from clients.models import BillingPlan
 
+    # The big clients' hour banks are overdrawn, so their statements need an overage rate; the
+    # dataset's plans have none (and the caller rolls this back with the draft).
+    BillingPlan.objects.filter(client=client, overage_rate__isnull=True).update(
+        overage_rate=Decimal("150.00")
+    )
     return generate_draft(
         client_id=client.pk,
         date_from=min(day for _, day in entries),

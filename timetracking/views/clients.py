@@ -22,7 +22,6 @@ from ..selectors import (
     client_projects,
     client_purchases,
     get_client_with_balance,
-    member_for_user,
     member_today,
     request_breakdown,
     task_totals,
@@ -81,7 +80,9 @@ def _client_context(request, client, *, purchase_form=None):
         "can_add_purchase": can_add,
         "purchase_form": purchase_form
         or (
-            PurchaseForm(initial={"date": member_today(member_for_user(request.user))})
+            # A purchase is a fact of the firm's ledger: dated in the firm's today, which
+            # also spares the page a query for the manager's own member row.
+            PurchaseForm(initial={"date": member_today(None)})
             if can_add
             else None
         ),
