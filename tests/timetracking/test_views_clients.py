@@ -316,9 +316,7 @@ def test_staff_may_not_add_purchases(firm, as_user):
 
 
 @pytest.mark.parametrize("viewer", ["staff", "manager", "finance"])
-def test_client_page_query_count_is_constant(
-    firm, as_user, django_assert_max_num_queries, viewer
-):
+def test_client_page_query_count_is_constant(firm, as_user, django_assert_max_num_queries, viewer):
     """Managers and finance see more (purchase form, invoice link) in the same budget."""
     PurchaseFactory(client=firm.acme, hours=Decimal("10"))
     TimeEntryFactory(

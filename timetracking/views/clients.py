@@ -82,9 +82,7 @@ def _client_context(request, client, *, purchase_form=None):
         or (
             # A purchase is a fact of the firm's ledger: dated in the firm's today, which
             # also spares the page a query for the manager's own member row.
-            PurchaseForm(initial={"date": member_today(None)})
-            if can_add
-            else None
+            PurchaseForm(initial={"date": member_today(None)}) if can_add else None
         ),
         "invoices_card_url": _invoices_card_url(client),
         # Only finance generates invoices; the template finds billing's page by URL name.
