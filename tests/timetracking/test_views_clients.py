@@ -509,3 +509,24 @@ def test_sorting_by_run_out_puts_an_overdrawn_client_first(firm, as_user):
     html = as_user(firm.staff).get("/clients/?sort=runout").content.decode()
 
     assert html.index("Globex Corp") < html.index("Acme Ltd")
+
+
+def test_client_page_requests_come_a_page_at_a_time_largest_first(firm, as_user):
+    for index in range(30):
+        task = TaskFactory(project=firm.acme_task.project, jira_issue_key=f"ACME-{500 + index}")
+        TimeEntryFactory(
+            task=task, member=firm.staff_member, duration_minutes=10 + index, by=firm.staff
+        )
+    http = as_user(firm.staff)
+
+    first = http.get(f"/clients/{firm.acme.pk}/").content.decode()
+    assert "ACME-529" in first and "ACME-500" not in first  # 40 min first, 10 min on page 2
+    assert "Page 1 of 2" in first and "requests_page=2" in first
+
+    fragment = http.get(
+        f"/clients/{firm.acme.pk}/?requests_page=2",
+        headers={"HX-Request": "true", "HX-Target": "requests"},
+    ).content.decode()
+    assert fragment.lstrip().startswith('<section id="requests"')
+    assert "ACME-500" in fragment and "ACME-529" not in fragment
+    assert "Page 2 of 2" in fragment

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -31,6 +32,8 @@ from ..selectors.bank_activity import burn_down
 from ..selectors.history import history_page
 from ..services import reapply_billing_rules
 from .staff import staff_view
+
+REQUESTS_PAGE_SIZE = 25
 
 
 @staff_view
@@ -72,7 +75,10 @@ def _client_context(request, client, *, purchase_form=None):
         # Lazy: only the whole page draws the chart, htmx fragments never pay its queries.
         "burn_down": SimpleLazyObject(lambda: burn_down(client, balance, today=today)),
         "purchases": client_purchases(client),
-        "requests": request_breakdown(client, totals),
+        # Largest first, a page at a time: a big client has hundreds of requests.
+        "requests": Paginator(request_breakdown(client, totals), REQUESTS_PAGE_SIZE).get_page(
+            request.GET.get("requests_page")
+        ),
         "history": history_page(client, request.GET.get("history_page")),
         "unbilled": unbilled_summary(client, date_from, date_to, totals=totals),
         "unbilled_form": unbilled_form,
