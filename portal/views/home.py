@@ -16,6 +16,7 @@ from ..selectors import portal_invoices
 from .common import portal_view
 
 HISTORY_PAGE_SIZE = 25
+REQUESTS_PAGE_SIZE = 25
 TEMPLATE = "portal/home.html"
 
 
@@ -37,6 +38,10 @@ def portal_home(request, portal):
         consumption_changes(client, date_from=date_from, date_to=date_to), HISTORY_PAGE_SIZE
     )
     history_page = paginator.get_page(request.GET.get("page"))
+    # Largest first, a page at a time: a big client has hundreds of requests.
+    requests_page = Paginator(request_breakdown(client), REQUESTS_PAGE_SIZE).get_page(
+        request.GET.get("requests_page")
+    )
     home_url = reverse("portal")
     filters = {"date_from": date_from, "date_to": date_to}
     context = {
@@ -44,7 +49,7 @@ def portal_home(request, portal):
         "preview": portal.preview,
         "balance": balance,
         "burn_down": burn_down(client, balance, today=today),
-        "requests": request_breakdown(client),
+        "requests": requests_page,
         "range_form": range_form,
         "history_page": history_page,
         "history_rows": [change_row(change) for change in history_page.object_list],
@@ -60,4 +65,14 @@ def portal_home(request, portal):
         if history_page.has_next()
         else None,
     }
-    return render_page(request, TEMPLATE, context, fragments=("portal-history",))
+    context["requests_previous_url"] = (
+        with_query(home_url, portal, requests_page=requests_page.number - 1)
+        if requests_page.has_previous()
+        else None
+    )
+    context["requests_next_url"] = (
+        with_query(home_url, portal, requests_page=requests_page.number + 1)
+        if requests_page.has_next()
+        else None
+    )
+    return render_page(request, TEMPLATE, context, fragments=("portal-history", "portal-requests"))

@@ -133,3 +133,26 @@ def test_alert_rule_at_exactly_the_threshold_neither_sends_nor_rearms():
         remaining=121, threshold=120, has_purchases=True, low_armed=False, negative_armed=False
     )
     assert (above.send, above.low_armed, above.negative_armed) == (None, True, True)
+
+
+def test_requests_come_a_page_at_a_time_and_the_preview_keeps_its_client(firm, as_user):
+    from tests.factories import TaskFactory
+
+    for index in range(30):
+        task = TaskFactory(project=firm.acme_task.project, jira_issue_key=f"ACME-{500 + index}")
+        log(firm.staff_member, task, 10 + index)
+    page = as_user(firm.acme_user).get("/portal/").content.decode()
+    assert "ACME-529" in page and "ACME-500" not in page  # largest first
+    assert "Page 1 of 2" in page and "requests_page=2" in page
+
+    fragment = (
+        as_user(firm.manager)
+        .get(
+            f"/portal/?client={firm.acme.pk}&requests_page=2",
+            headers={"HX-Request": "true", "HX-Target": "portal-requests"},
+        )
+        .content.decode()
+    )
+    assert fragment.lstrip().startswith('<section id="portal-requests"')
+    assert "ACME-500" in fragment and "ACME-529" not in fragment
+    assert f"client={firm.acme.pk}&amp;requests_page=1" in fragment
