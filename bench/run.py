@@ -9,7 +9,9 @@ Environment:
 - BENCH_REDIS_URL (default redis://127.0.0.1:6379/9): the webhook step's broker; the run empties
   its `default` and `sync` queues (and the old `celery` one);
 - BENCH_REPEAT (requests per page, default 50), BENCH_SYNC_WORKLOGS, BENCH_TEMPO_WORKLOGS,
-  BENCH_WEBHOOKS, BENCH_SYNC_TIMEOUT (seconds per sync command, default 900): smaller runs.
+  BENCH_WEBHOOKS, BENCH_SYNC_TIMEOUT (seconds per sync command, default 900): smaller runs;
+- BENCH_ONLY (comma-separated steps: pages, exports, invoices, webhook, sync): measure again only
+  these and keep the other figures of the existing results.json (e.g. after a change to one page).
 The processes it starts (gunicorn, Celery, sync commands) run with DEBUG off and HTTPS=false."""
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ SYNC_RSS_FLATNESS_TARGET = 1.2  # peak RSS at 2× worklogs ÷ peak RSS at 1×
 
 def _int_env(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
+
+
+STEPS = {"pages", "exports", "invoices", "webhook", "sync"}
 
 
 def sync_figures(base_url: str, scale: str, timeout: float) -> dict:
@@ -99,11 +104,22 @@ def main() -> int:
     timeout = float(os.environ.get("BENCH_SYNC_TIMEOUT") or 900)
     log_dir = Path(tempfile.mkdtemp(prefix="hourbank-bench-"))
     machine, datasets, results = report.machine_info(), {}, {}
+    only = {step for step in (os.environ.get("BENCH_ONLY") or "").split(",") if step}
+    if only - STEPS:
+        raise SystemExit(f"BENCH_ONLY takes steps among {sorted(STEPS)}, e.g. pages,invoices")
+    if only and output.exists():
+        kept = json.loads(output.read_text())
+        datasets.update(kept.get("dataset", {}))
+        results.update(kept.get("results", {}))
+
+    def wanted(step_name: str) -> bool:
+        return not only or step_name in only
 
     def step(name: str, work) -> None:
         """One benchmark step: its figures, or the error that stopped it, then results.json."""
         started = time.perf_counter()
         print(f"[bench] {name} …", file=sys.stderr, flush=True)
+        results.pop(f"error:{name}", None)  # a kept figure from an earlier run's failure
         try:
             results.update(work())
         except Exception as error:  # noqa: BLE001 - one broken step must not hide the others
@@ -118,6 +134,7 @@ def main() -> int:
         report.write(output, machine, datasets, results)
 
     scales = ["small"] if scale == "small" else ["small", "full"]
+    top = scales[-1]
     measured: dict[str, dict] = {}
     servers: dict[str, pages.Gunicorn] = {}
     facts: dict[str, dict] = {}
@@ -134,23 +151,28 @@ def main() -> int:
                 datasets[each].update(
                     {k: v for k, v in facts[each].items() if k.endswith(("_id", "_entries"))}
                 )
-                measured[each] = {"queries": pages.count_queries(url, facts[each])}
                 servers[each] = pages.Gunicorn(url, log_dir / f"gunicorn-{each}.log")
-                measured[each]["timings"] = pages.time_pages(servers[each], facts[each], repeat)
+                if wanted("pages"):
+                    measured[each] = {"queries": pages.count_queries(url, facts[each])}
+                    measured[each]["timings"] = pages.time_pages(servers[each], facts[each], repeat)
                 return {}
 
-            step(f"dataset and pages ({each})", build)
-        step("page figures", lambda: report.page_figures(measured))
-        top = scales[-1]
+            if wanted("pages") or wanted("exports"):
+                step(f"dataset and pages ({each})", build)
+        if wanted("pages"):
+            step("page figures", lambda: report.page_figures(measured))
         exports = [p for p in pages.KEY_PAGES if p.kind == "export"]
-        step(
-            "exports", lambda: export.export_figures(servers.get(top), facts.get(top, {}), exports)
-        )
+        if wanted("exports"):
+            step(
+                "exports",
+                lambda: export.export_figures(servers.get(top), facts.get(top, {}), exports),
+            )
     finally:
         for server in servers.values():
             server.stop()
     top_url = base_url if top == "full" else database_url(base_url, "_small")
-    step("invoices", lambda: invoicing.invoice_figures(top_url))
+    if wanted("invoices"):
+        step("invoices", lambda: invoicing.invoice_figures(top_url))
 
     def webhooks():
         setup = sync.setup_firm(dataset.fresh_database(base_url, "_webhook"))
@@ -158,8 +180,10 @@ def main() -> int:
         figure = webhook.measure(database_url(base_url, "_webhook"), setup, broker, count, log_dir)
         return {"webhook_to_balance_ms_p95": figure}
 
-    step("webhook", webhooks)
-    step("sync", lambda: sync_figures(base_url, scale, timeout))
+    if wanted("webhook"):
+        step("webhook", webhooks)
+    if wanted("sync"):
+        step("sync", lambda: sync_figures(base_url, scale, timeout))
     results.update(report.not_yet_figures())
     report.write(output, machine, datasets, results)
     print(report.table(results))
