@@ -52,11 +52,21 @@ def test_project_time_summary_totals_value_and_members(firm, as_user):
     assert "3.00 of 10.00 h (30%)" in html and '<progress class="wide" max="100" value="30"' in html
     assert "USD 275.00 of 1000.00 (28%)" in html
     assert "<details>" in html and "<summary>" in html
-    staff_row = html[html.index(f"<summary>{firm.staff_member.display_name}</summary>") :]
+    # A member's task rows come when their row is opened (htmx), or with ?member= without it.
+    staff_id = firm.staff_member.pk
+    assert f'hx-get="/projects/{firm.acme_project.pk}/?member={staff_id}"' in html
+    expanded = http_get_member_tasks(
+        as_user(firm.staff), firm.acme_project.pk, staff_id, htmx=False
+    )
+    staff_row = expanded[expanded.index(f"<summary>{firm.staff_member.display_name}</summary>") :]
+    assert "<details open>" in expanded
     assert (
         "Release" in staff_row.split("</details>")[0]
         and "225.00" in staff_row.split("</details>")[0]
     )
+    fragment = http_get_member_tasks(as_user(firm.staff), firm.acme_project.pk, staff_id)
+    assert fragment.lstrip().startswith('<table class="nested">')
+    assert "Release" in fragment and "225.00" in fragment and "<details" not in fragment
     assert '<a class="button" href="/log-time/?project=' in html
 
 
@@ -285,3 +295,18 @@ def test_unknown_project_and_task_are_404(firm, as_user):
     assert http.get("/projects/999999/").status_code == 404
     assert http.get("/tasks/999999/").status_code == 404
     assert http.get("/my-work/?project=999999").status_code == 404
+
+
+def http_get_member_tasks(http, project_id, member_id, *, htmx=True):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = http.get(f"/projects/{project_id}/?member={member_id}", headers=headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_member_tasks_of_someone_without_time_on_the_project_are_a_404(firm, as_user):
+    response = as_user(firm.staff).get(
+        f"/projects/{firm.acme_project.pk}/?member={firm.other_member.pk}",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 404

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clients.roles import has_role
 from clients.selectors import get_project_for_user, get_task_for_user
 from clients.services import ProjectStatusError, set_project_status
-from core.htmx import htmx_done, render_page
+from core.htmx import htmx_done, int_param, render_page
 
 from ..forms import ProjectStatusForm
 from ..selectors import (
@@ -40,11 +40,20 @@ def _project_context(request, project, **extra):
 @require_GET
 def project_detail(request, project_id: int):
     project = get_project_for_user(request.user, project_id)
+    context = _project_context(request, project, expanded_member=int_param(request, "member"))
+    if request.htmx and context["expanded_member"] is not None:
+        # One member's task rows, asked for when their row is opened.
+        member = next(
+            (m for m in context["summary"].members if m.member_id == context["expanded_member"]),
+            None,
+        )
+        if member is None:
+            raise Http404("No time of that member on this project.")
+        return render(
+            request, "timetracking/project_detail.html#member-tasks", {**context, "member": member}
+        )
     return render_page(
-        request,
-        "timetracking/project_detail.html",
-        _project_context(request, project),
-        fragments=("summary", "status"),
+        request, "timetracking/project_detail.html", context, fragments=("summary", "status")
     )
 
 
