@@ -86,7 +86,13 @@ def run_child(
 
 
 def run_measured_child(args: list[str], env: dict, timeout: float) -> dict:
-    """Run a child and report its wall seconds and its own peak RSS (MB), read with wait4."""
+    """Run a Python child (`[PYTHON, script, …]`) and report its wall seconds and its own peak
+    RSS (MB), written by bench/peak.py as it exits."""
+    handle, peak_path = tempfile.mkstemp(prefix="hourbank-bench-peak-")
+    os.close(handle)
+    peak_file = Path(peak_path)
+    args = [args[0], str(REPO_ROOT / "bench" / "peak.py"), *args[1:]]
+    env = {**env, "BENCH_PEAK_FILE": str(peak_file)}
     started = time.perf_counter()
     process = subprocess.Popen(
         args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -99,18 +105,22 @@ def run_measured_child(args: list[str], env: dict, timeout: float) -> dict:
         if time.perf_counter() > deadline:
             process.kill()
             os.wait4(process.pid, 0)
+            peak_file.unlink(missing_ok=True)
             return {"timed_out": True, "seconds": round(timeout, 1)}
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     stdout, stderr = process.stdout.read(), process.stderr.read()
     process.stdout.close()
     process.stderr.close()
+    peak_kib = peak_file.read_text().strip()
+    peak_file.unlink()
     return {
         "timed_out": False,
         "returncode": os.waitstatus_to_exitcode(status),
         "seconds": seconds,
-        # ru_maxrss is in KiB on Linux.
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(int(peak_kib) / 1024, 1) if peak_kib else None,
+        # wait4's figure, for comparison: it includes the orchestrator's peak (bench/peak.py).
+        "inherited_max_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "stdout": stdout,
         "stderr": stderr,
     }

@@ -1,7 +1,8 @@
 """Sync throughput and memory: the fake Jira/Tempo of the test suite over loopback HTTP, the
 product's own management commands (`sync_jira --json`, `sync_tempo --json`) in child processes.
 
-Each child's peak RSS is read with wait4 (its own ru_maxrss). A command that does not finish
+Each child's peak RSS is its own VmHWM, written by bench/peak.py as it exits (wait4's ru_maxrss
+would include the orchestrator's, fake data and all). A command that does not finish
 within its time budget is killed and reported as null with the bound it proves."""
 
 from __future__ import annotations

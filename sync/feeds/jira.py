@@ -216,12 +216,20 @@ def read_worklogs(client: JiraClient, worklog_ids) -> tuple[list, list]:
     return with_display_names(client, fetched), malformed
 
 
+def _repeatable(applied_at: dict[str, int], since: int) -> dict[str, int]:
+    """The applied items a page from `since` on can still return: a feed page holds only items
+    updated at or after its `since`, and `since` never moves back within a run."""
+    return {worklog_id: at for worklog_id, at in applied_at.items() if at >= since}
+
+
 def _walk_feed(
     client: JiraClient, run: SyncRun, feed: str, *, full: bool, hook: StageHook | None
 ) -> None:
     cursor_field = f"{feed}_cursor"
     since = 0 if full else getattr(sync_state(JIRA), cursor_field)
-    applied_at: dict[str, int] = {}  # worklog id → updatedTime applied by this run
+    # Worklog id → updatedTime applied by this run, for the items the next page can repeat only
+    # (`since` is inclusive): kept for the whole run, it grew with every worklog (issue 13).
+    applied_at: dict[str, int] = {}
     # Malformed feed items quarantined by this run: a boundary item repeats on the next page.
     quarantined_items: set[str] = set()
     while True:
@@ -273,6 +281,7 @@ def _walk_feed(
         if page.last_page:
             return
         since = page.until
+        applied_at = _repeatable(applied_at, since)
 
 
 # --- single worklogs (webhooks) ------------------------------------------------------------

@@ -35,25 +35,27 @@ def _missing_in_window(
 ) -> dict[str, str]:
     """Tempo ids (→ Jira issue id) of entries and queued worklogs dated in the window that no
     page returned. Rows changed since the window was read, and tombstones, are left out."""
-    rows = list(
-        TimeEntry.objects.filter(
-            tempo_worklog_id__isnull=False,
-            date__range=(date_from, date_to),
-            updated_at__lt=read_at,
-        ).values_list("tempo_worklog_id", "task__jira_issue_id")
-    )
-    rows += UnmappedWorklog.objects.filter(
+    entries = TimeEntry.objects.filter(
+        tempo_worklog_id__isnull=False,
+        date__range=(date_from, date_to),
+        updated_at__lt=read_at,
+    ).values_list("tempo_worklog_id", "task__jira_issue_id")
+    queued = UnmappedWorklog.objects.filter(
         # Every run re-evaluates the queue (touching its rows): judge by when a row arrived.
         source=TEMPO,
         local_date__range=(date_from, date_to),
         first_seen_at__lt=read_at,
     ).values_list("worklog_id", "issue_id")
-    missing = {worklog_id: issue_id or "" for worklog_id, issue_id in rows}
-    for worklog_id in seen | set(
-        DeletedWorklog.objects.filter(source=TEMPO, worklog_id__in=missing).values_list(
-            "worklog_id", flat=True
-        )
-    ):
+    # Streamed, keeping only the unseen: the window's rows are as many as its worklogs.
+    missing = {
+        worklog_id: issue_id or ""
+        for rows in (entries, queued)
+        for worklog_id, issue_id in rows.iterator(chunk_size=2000)
+        if worklog_id not in seen
+    }
+    for worklog_id in DeletedWorklog.objects.filter(
+        source=TEMPO, worklog_id__in=missing
+    ).values_list("worklog_id", flat=True):
         missing.pop(worklog_id, None)
     return missing
 
