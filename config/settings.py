@@ -142,7 +142,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user's profile (role) with the user.
+    "clients.backends.ProfileModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

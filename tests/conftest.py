@@ -69,7 +69,7 @@ def login_client(user) -> HttpClient:
     # Client.login() calls authenticate() without a request, which django-axes refuses;
     # force_login skips the backends, so check the password the journey would type.
     assert user.check_password(PASSWORD)
-    http.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    http.force_login(user, backend="clients.backends.ProfileModelBackend")
     return http
 
 

@@ -112,7 +112,7 @@ def test_session_login_reads_without_a_token(firm, as_user):
 
 def test_session_write_without_csrf_token_is_403_and_writes_nothing(firm):
     browser = HttpClient(enforce_csrf_checks=True)
-    browser.force_login(firm.staff, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(firm.staff, backend="clients.backends.ProfileModelBackend")
     response = browser.post(
         "/api/v1/time-entries", json.dumps(_entry_body(firm)), content_type="application/json"
     )
@@ -123,7 +123,7 @@ def test_session_write_without_csrf_token_is_403_and_writes_nothing(firm):
 
 def test_session_write_with_csrf_token_works(firm):
     browser = HttpClient(enforce_csrf_checks=True)
-    browser.force_login(firm.staff, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(firm.staff, backend="clients.backends.ProfileModelBackend")
     browser.get("/api/v1/docs")  # sets the csrftoken cookie, as every page with a form does
     token = browser.cookies["csrftoken"].value
     response = browser.post(

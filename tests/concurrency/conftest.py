@@ -28,7 +28,7 @@ class Caller:
         self.base_url = base_url
         _, self.token = create_api_token(user=user, name="concurrency")
         browser = HttpClient()
-        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        browser.force_login(user, backend="clients.backends.ProfileModelBackend")
         self.csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
         self.cookies = {
             settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value,

@@ -149,7 +149,7 @@ def test_too_many_form_fields_is_400_json(firm, settings):
     # SuspiciousOperation that no API handler maps.
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
     http = HttpClient(enforce_csrf_checks=True)
-    http.force_login(firm.staff, backend="django.contrib.auth.backends.ModelBackend")
+    http.force_login(firm.staff, backend="clients.backends.ProfileModelBackend")
     http.cookies[django_settings.CSRF_COOKIE_NAME] = "a" * 32
 
     response = http.post("/api/v1/time-entries", {f"field{n}": "1" for n in range(20)})
