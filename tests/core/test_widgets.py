@@ -3,10 +3,11 @@
 import re
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from core.widgets import PlainSelect
 
-CHOICES = [("", "All"), (1, "A & B"), (2, "<x>")]
+CHOICES = [("", "All"), (1, "A & B"), (2, "<x>"), ('a"b', mark_safe("<b>safe</b>"))]
 
 
 def normalized(html: str) -> list[str]:
