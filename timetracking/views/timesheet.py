@@ -56,6 +56,9 @@ def _timesheet_context(request, member, week_start, *, cell_errors=None, typed=N
         "cell_errors": cell_errors or {},
         "typed": typed or {},
         "row_tasks": task_choices(request.user, member),
+        # Reversed once for the page's hundred-odd cells, not in each one.
+        "cell_url": reverse("timesheet-cell"),
+        "my_work_url": reverse("my-work"),
     }
 
 
