@@ -137,6 +137,18 @@ class EntryStatus(models.TextChoices):
 
 class TimeEntry(models.Model):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="entries")
+    # The task's project's client, kept by database triggers (timetracking/entry_client.py) so
+    # per-client sums need no join; read it in queries, never from an instance just saved.
+    # Nullable for SQLite's triggers, which fill it after the insert; NOT NULL on PostgreSQL.
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        editable=False,
+        null=True,
+        blank=True,
+        db_index=False,  # entry_client_totals leads with it
+    )
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="entries")
     date = models.DateField(help_text="The worker's local day")
     start_time = models.TimeField(null=True, blank=True, help_text="The worker's local start time")
@@ -189,6 +201,13 @@ class TimeEntry(models.Model):
                 fields=["task", "date"],
                 include=["duration_minutes", "billable_minutes", "billing_rate", "invoice"],
                 name="entry_task_totals",
+            ),
+            # The per-client sums: the 28-day burn and the burn-down's daily sums (a date range),
+            # the client page's per-task totals (every entry of the client), as index-only scans.
+            models.Index(
+                fields=["client", "date"],
+                include=["task", "duration_minutes", "billable_minutes", "billing_rate", "invoice"],
+                name="entry_client_totals",
             ),
         ]
         constraints = [
