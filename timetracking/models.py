@@ -193,7 +193,11 @@ class TimeEntry(models.Model):
         verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["member", "date"]),
-            models.Index(fields=["date"]),
+            # Date ranges of every client (insights' per-client trend and hours per bucket):
+            # index-only scans with the client and billable minutes alongside.
+            models.Index(
+                fields=["date"], include=["client", "billable_minutes"], name="entry_date_client"
+            ),
             # (task, date) plus what the client page's per-task totals (selectors/task_totals.py)
             # and the balances' 28-day burn read: index-only scans instead of a heap fetch per
             # entry of a big client (issue 13).

@@ -1,5 +1,5 @@
 """`TimeEntry.client`, filled from each entry's task's project and kept by triggers
-(timetracking/entry_client.py), with the index the per-client sums read."""
+(timetracking/entry_client.py), with the indexes the per-client sums read."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -68,5 +68,16 @@ class Migration(migrations.Migration):
                 ),
                 name="entry_client_totals",
             ),
+        ),
+        migrations.AddIndex(
+            model_name="timeentry",
+            index=models.Index(
+                fields=["date"], include=("client", "billable_minutes"), name="entry_date_client"
+            ),
+        ),
+        # After its replacement exists: entry_date_client has the same key column.
+        migrations.RemoveIndex(
+            model_name="timeentry",
+            name="timetrackin_date_7d698b_idx",
         ),
     ]
