@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clients.models import Client
+from core.forms import RowModelChoiceField
 
 from .models import InvoiceStatus
 
@@ -33,13 +34,22 @@ def billable_clients():
     return Client.objects.filter(is_internal=False).order_by("code")
 
 
+def _client_field(**kwargs) -> RowModelChoiceField:
+    """A client picker labelled like `str(client)`, read as rows."""
+    return RowModelChoiceField(
+        queryset=billable_clients(),
+        label_fields=("code", "name"),
+        label_from_row=lambda code, name: f"{code} — {name}",
+        label="Client",
+        **kwargs,
+    )
+
+
 class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *InvoiceStatus.choices], required=False, label="Status"
     )
-    client = forms.ModelChoiceField(
-        queryset=billable_clients(), required=False, label="Client", empty_label="Any client"
-    )
+    client = _client_field(required=False, empty_label="Any client")
     date_from = _date_field("From", False)
     date_to = _date_field("To", False)
 
@@ -58,9 +68,7 @@ class InvoiceFilterForm(forms.Form):
 
 
 class GenerateForm(forms.Form):
-    client = forms.ModelChoiceField(
-        queryset=billable_clients(),
-        label="Client",
+    client = _client_field(
         empty_label="Choose a client…",
         error_messages={"required": "Choose the client to invoice, e.g. ACME."},
     )

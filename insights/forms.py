@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clients.models import Client, Project
-from core.widgets import PlainSelect
+from core.forms import RowModelChoiceField
 from timetracking.forms import DATE_EXAMPLE, DateField
-from timetracking.models import Member
+from timetracking.models import Member, display_name_of
 
 from .selectors import BUCKETS, UTILIZATION_SORTS, Scope
 
@@ -40,23 +40,26 @@ class InsightsForm(forms.Form):
     period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
     date_from = DateField(required=False, label="From")
     date_to = DateField(required=False, label="To")
-    client = forms.ModelChoiceField(
+    client = RowModelChoiceField(
         queryset=Client.objects.filter(is_internal=False).order_by("code"),
+        label_fields=("code", "name"),
+        label_from_row=lambda code, name: f"{code} · {name}",
         required=False,
         empty_label="All clients",
-        widget=PlainSelect,
     )
-    project = forms.ModelChoiceField(
-        queryset=Project.objects.select_related("client").order_by("code"),
+    project = RowModelChoiceField(
+        queryset=Project.objects.order_by("code"),
+        label_fields=("client__code", "code", "name"),
+        label_from_row=lambda client_code, code, name: f"{client_code} · {code} · {name}",
         required=False,
         empty_label="All projects",
-        widget=PlainSelect,
     )
-    member = forms.ModelChoiceField(
-        queryset=Member.objects.select_related("user").order_by("user__username"),
+    member = RowModelChoiceField(
+        queryset=Member.objects.order_by("user__username"),
+        label_fields=Member.DISPLAY_NAME_FIELDS,
+        label_from_row=display_name_of,
         required=False,
         empty_label="All members",
-        widget=PlainSelect,
     )
     bucket = forms.ChoiceField(
         choices=[(b, b.capitalize()) for b in BUCKETS], required=False, label="Hours per"
@@ -72,11 +75,6 @@ class InsightsForm(forms.Form):
         self.fields["period"].error_messages["invalid_choice"] = (
             "Period %(value)s is not one of week, month, quarter, custom."
         )
-        self.fields["client"].label_from_instance = lambda c: f"{c.code} · {c.name}"
-        self.fields["project"].label_from_instance = lambda p: (
-            f"{p.client.code} · {p.code} · {p.name}"
-        )
-        self.fields["member"].label_from_instance = lambda m: m.display_name
         for name in ("client", "project", "member"):
             self.fields[name].error_messages["invalid_choice"] = (
                 f"That {name} does not exist; pick one from the list, e.g. the first one."

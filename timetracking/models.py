@@ -17,6 +17,11 @@ class Exclusion(models.TextChoices):
     EXCLUDED = "excluded", "Excluded (worklogs ignored)"
 
 
+def display_name_of(first_name: str, last_name: str, username: str) -> str:
+    """How a member is named on pages: the full name, else the username."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class Member(models.Model):
     """A staff person who logs time. Rates live only in dated rows, never here."""
 
@@ -53,7 +58,11 @@ class Member(models.Model):
 
     @property
     def display_name(self):
-        return self.user.get_full_name() or self.user.username
+        user = self.user
+        return display_name_of(user.first_name, user.last_name, user.username)
+
+    # The columns `display_name_of` reads, for pickers that read rows instead of members.
+    DISPLAY_NAME_FIELDS = ("user__first_name", "user__last_name", "user__username")
 
 
 class RateCard(models.Model):

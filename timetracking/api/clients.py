@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Schema
+from pydantic import BaseModel
 
 from clients.api_auth import READER_AUTH, STAFF_AUTH
 from clients.models import Client
@@ -40,7 +41,9 @@ class ClientSummaryOut(Schema):
     runout_date: dt.date | None
 
 
-class RequestOut(Schema):
+# The rows of /hours are plain pydantic models: a ninja Schema wraps every row it validates in
+# an attribute getter meant for model instances, a third of the time of a big client's response.
+class RequestOut(BaseModel):
     task_id: int
     jira_issue_key: str | None
     summary: str
@@ -48,7 +51,7 @@ class RequestOut(Schema):
     hours: float
 
 
-class HistoryOut(Schema):
+class HistoryOut(BaseModel):
     at: str = Field(description="ISO 8601 UTC, e.g. 2026-03-02T14:05:00Z")
     kind: Literal["created", "updated", "deleted", "purchase", "correction", "expiry", "adjustment"]
     entry_id: int | None

@@ -53,8 +53,8 @@ def task_totals(
 ) -> list[TaskTotals]:
     """One row per task of the client that has entries (two queries, one when it has none).
     The entries are grouped by task id alone (no sort of wide name columns); the names come
-    from the tasks. `with_unbilled=False` leaves the unbilled figures at 0 for
-    callers that only need logged and billable minutes."""
+    from the tasks. `with_unbilled=False` leaves the unbilled figures at 0 for callers that
+    only need logged and billable minutes."""
     sums = {
         "logged": Sum("duration_minutes"),
         "billable": Sum("billable_minutes"),
@@ -71,30 +71,34 @@ def task_totals(
     by_task = {row["task_id"]: row for row in rows}
     if not by_task:
         return []
-    # The client's tasks by join, not a list of up to thousands of ids; those without entries
-    # are left out below.
+    # Rows, not instances: a big client has a thousand tasks, and a Task with its project
+    # built per row cost more than the sums. Joined on the client, not an IN list of ids.
     tasks = (
         Task.objects.filter(project__client=client)
-        .select_related("project")
-        .only("name", "jira_issue_key", "jira_summary", "project__code", "project__name")
         .order_by("pk")
-    )
+        .values_list(
+            "pk", "project_id", "project__code", "project__name", "name", "jira_issue_key",
+            "jira_summary",
+        )
+    )  # fmt: skip
     return [
         TaskTotals(
-            task_id=task.pk,
-            project_id=task.project_id,
-            project_code=task.project.code,
-            project_name=task.project.name,
-            name=task.name,
-            jira_issue_key=task.jira_issue_key,
-            jira_summary=task.jira_summary,
-            logged_minutes=by_task[task.pk]["logged"],
-            billable_minutes=by_task[task.pk]["billable"],
-            unbilled_entries=by_task[task.pk].get("unbilled_entries", 0),
-            unbilled_minutes=by_task[task.pk].get("unbilled_minutes", 0),
-            unbilled_billable_minutes=by_task[task.pk].get("unbilled_billable", 0),
-            unbilled_value=by_task[task.pk].get("unbilled_value", ZERO_MONEY),
+            task_id=task_id,
+            project_id=project_id,
+            project_code=project_code,
+            project_name=project_name,
+            name=name,
+            jira_issue_key=jira_issue_key,
+            jira_summary=jira_summary,
+            logged_minutes=by_task[task_id]["logged"],
+            billable_minutes=by_task[task_id]["billable"],
+            unbilled_entries=by_task[task_id].get("unbilled_entries", 0),
+            unbilled_minutes=by_task[task_id].get("unbilled_minutes", 0),
+            unbilled_billable_minutes=by_task[task_id].get("unbilled_billable", 0),
+            unbilled_value=by_task[task_id].get("unbilled_value", ZERO_MONEY),
         )
-        for task in tasks
-        if task.pk in by_task
-    ]
+        for (
+            task_id, project_id, project_code, project_name, name, jira_issue_key, jira_summary,
+        ) in tasks
+        if task_id in by_task
+    ]  # fmt: skip

@@ -28,10 +28,11 @@ def signed_duration(minutes):
 
 @register.filter
 def hours(minutes):
-    """Decimal hours to 2 places, half-up (`1.50`)."""
+    """Decimal hours to 2 places, half-up (`1.50`). A string: a Decimal would be localized
+    by the template engine on every cell, a third of a long table's rendering time."""
     if minutes in (None, ""):
         return ""
-    return minutes_to_hours(minutes)
+    return str(minutes_to_hours(minutes))
 
 
 # One format per kind on every staff page: hour-bank amounts read `12.50 h`, entry durations
