@@ -194,7 +194,7 @@ class TimeEntryAdmin(StreamedCsvExportMixin, admin.ModelAdmin):
         "date",
         "member",
         "task",
-        "client",
+        "client_code",
         "duration",
         "billable_minutes",
         "status",
@@ -279,8 +279,9 @@ class TimeEntryAdmin(StreamedCsvExportMixin, admin.ModelAdmin):
         ("Audit", {"fields": ("created_by", "updated_by", "created_at", "updated_at")}),
     )
 
+    # Not named `client`: the model's field of that name would win and cost a query per row.
     @admin.display(description="Client", ordering="task__project__client__code")
-    def client(self, entry):
+    def client_code(self, entry):
         return entry.task.project.client.code
 
     @admin.display(description="Duration", ordering="duration_minutes")

@@ -2,7 +2,8 @@
 
 Consumed minutes are the client's running total (`Client.consumed_minutes`, moved by every
 entry and adjustment write; `manage.py check_balances` recomputes it with `recomputed_consumed`);
-purchases and the 28-day burn are SQL sums of stored columns.
+purchases and the 28-day burn are SQL sums of stored columns (the burn by `TimeEntry.client`,
+an index-only scan of `entry_client_totals`).
 
 `with_balances` annotates any client queryset in a constant number of queries, and
 `balance_of` turns one annotated client into a `Balance`; every page and API uses these two."""
@@ -38,7 +39,10 @@ def sum_per_client(queryset, client_field: str, value_field: str):
 
 def with_recomputed_consumed(clients=None):
     """Annotate clients with `recomputed_minutes`: Σ entries' billable minutes + Σ adjustments
-    summed from scratch, to check the running total against."""
+    summed from scratch, to check the running total against. Entries reach their client
+    through task and project, the source of truth, not the denormalized `TimeEntry.client`:
+    the check stays independent of what the triggers maintain (check_balances checks those
+    separately)."""
     clients = Client.objects.all() if clients is None else clients
     return clients.annotate(
         recomputed_minutes=sum_per_client(
@@ -68,7 +72,7 @@ def with_balances(clients=None, *, today: date | None = None):
         ),
         burn_minutes_sum=sum_per_client(
             TimeEntry.objects.filter(date__gte=burn_start, date__lte=today),
-            "task__project__client",
+            "client",
             "billable_minutes",
         ),
     )

@@ -146,6 +146,18 @@ class EntryStatus(models.TextChoices):
 
 class TimeEntry(models.Model):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="entries")
+    # The task's project's client, kept by database triggers (timetracking/entry_client.py) so
+    # per-client sums need no join; read it in queries, never from an instance just saved.
+    # Nullable for SQLite's triggers, which fill it after the insert; NOT NULL on PostgreSQL.
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        editable=False,
+        null=True,
+        blank=True,
+        db_index=False,  # entry_client_totals leads with it
+    )
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="entries")
     date = models.DateField(help_text="The worker's local day")
     start_time = models.TimeField(null=True, blank=True, help_text="The worker's local start time")
@@ -190,7 +202,11 @@ class TimeEntry(models.Model):
         verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["member", "date"]),
-            models.Index(fields=["date"]),
+            # Date ranges of every client (insights' per-client trend and hours per bucket):
+            # index-only scans with the client and billable minutes alongside.
+            models.Index(
+                fields=["date"], include=["client", "billable_minutes"], name="entry_date_client"
+            ),
             # (task, date) plus what the client page's per-task totals (selectors/task_totals.py)
             # and the balances' 28-day burn read: index-only scans instead of a heap fetch per
             # entry of a big client (issue 13).
@@ -198,6 +214,13 @@ class TimeEntry(models.Model):
                 fields=["task", "date"],
                 include=["duration_minutes", "billable_minutes", "billing_rate", "invoice"],
                 name="entry_task_totals",
+            ),
+            # The per-client sums: the 28-day burn and the burn-down's daily sums (a date range),
+            # the client page's per-task totals (every entry of the client), as index-only scans.
+            models.Index(
+                fields=["client", "date"],
+                include=["task", "duration_minutes", "billable_minutes", "billing_rate", "invoice"],
+                name="entry_client_totals",
             ),
         ]
         constraints = [

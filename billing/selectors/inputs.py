@@ -130,7 +130,7 @@ def with_overage_inputs(clients, period_to: date, *, exclude_invoice=None):
     return clients.annotate(
         later_entry_minutes=sum_per_client(
             TimeEntry.objects.filter(date__gt=period_to),
-            "task__project__client",
+            "client",
             "billable_minutes",
         ),
         later_adjustment_minutes=sum_per_client(
@@ -227,7 +227,7 @@ def support_months_by_client(
     ids = list(chains)
     last_month = max(months[-1] for months, _ in chains.values())
     billable = TimeEntry.objects.filter(
-        task__project__client__in=ids,
+        client__in=ids,
         billable_minutes__gt=0,
         date__gte=min(chain[0] for _, chain in chains.values()),
         date__lte=month_start(last_month + timedelta(days=31)) - timedelta(days=1),
@@ -239,7 +239,7 @@ def support_months_by_client(
         other_links = other_links.exclude(invoice=invoice)
     rows = (
         billable.annotate(month=TruncMonth("date"))
-        .values("task__project__client_id", "month")
+        .values("client_id", "month")
         .annotate(
             total=Sum("billable_minutes"),
             elsewhere=Sum("billable_minutes", filter=Q(Exists(other_links))),
@@ -248,7 +248,7 @@ def support_months_by_client(
     )
     used, on_other_invoices = {}, {}
     for row in rows:
-        key = (row["task__project__client_id"], month_start(row["month"]))
+        key = (row["client_id"], month_start(row["month"]))
         used[key] = row["total"]
         if row["elsewhere"]:
             on_other_invoices[key] = row["elsewhere"]

@@ -82,10 +82,10 @@ def unbilled_facts_by_client(
         for row in (
             unbilled_entries_of(banks, date_to=date_to)
             .order_by()
-            .values("task__project__client_id")
+            .values("client_id")
             .annotate(**sums)
         ):
-            result[row["task__project__client_id"]].append(
+            result[row["client_id"]].append(
                 rules.EntryFacts(
                     entry_id=row["first_id"],
                     task_id=None,
@@ -108,7 +108,7 @@ def unbilled_facts_by_client(
         .order_by()
         .annotate(month=_support_month(), off=off_hours())
         .values(
-            "task__project__client_id",
+            "client_id",
             "task_id",
             "task__name",
             "task__jira_summary",
@@ -120,10 +120,10 @@ def unbilled_facts_by_client(
             "off",
         )
         .annotate(**sums)
-        .order_by("task__project__client_id", "first_day", "first_id")
+        .order_by("client_id", "first_day", "first_id")
     )
     for row in rows:
-        client_id = row["task__project__client_id"]
+        client_id = row["client_id"]
         if row["first_day"] < date_from.get(client_id, EARLIEST):
             continue  # whole months before the client's period (its start is a month start)
         result[client_id].append(
@@ -153,7 +153,7 @@ def _support_month():
     group for the others, whose amounts do not depend on the month."""
     return Case(
         When(
-            task__project__client__billing_mode=BillingMode.SUPPORT_PLAN,
+            client__billing_mode=BillingMode.SUPPORT_PLAN,
             then=TruncMonth("date"),
         ),
         default=None,

@@ -6,7 +6,7 @@ weekdays and hours. Entries without a start are business-hours work (false)."""
 from django.db.models import BooleanField, Case, DateTimeField, F, Func, Q, TimeField, Value, When
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
-CLIENT = "task__project__client__"
+CLIENT = "client__"
 
 
 def _at_time_zone(value, zone):

@@ -57,7 +57,7 @@ def _chosen_entries(client: Client, date_from: date, date_to: date, entry_ids):
     outside the period, not billable, on an invoice, or in another currency."""
     if entry_ids is None:
         entries = TimeEntry.objects.filter(
-            task__project__client=client,
+            client=client,
             invoice__isnull=True,
             billable_minutes__gt=0,
             date__gte=date_from,

@@ -69,7 +69,7 @@ def hours_consumed(scope: Scope, bucket: str = "week", top: int = TOP_CLIENTS) -
         scope.entries()
         .filter(billable_minutes__gt=0)
         .annotate(bucket=trunc)
-        .values("bucket", "task__project__client__code")
+        .values("bucket", "client__code")
         .annotate(minutes=Sum("billable_minutes"))
         .order_by()
     )
@@ -77,7 +77,7 @@ def hours_consumed(scope: Scope, bucket: str = "week", top: int = TOP_CLIENTS) -
     index = {start: i for i, start in enumerate(starts)}
     per_client: dict[str, list[int]] = {}
     for row in rows:
-        minutes = per_client.setdefault(row["task__project__client__code"], [0] * len(starts))
+        minutes = per_client.setdefault(row["client__code"], [0] * len(starts))
         minutes[index[_as_date(row["bucket"])]] += row["minutes"]
     ranked = sorted(per_client.items(), key=lambda item: (-sum(item[1]), item[0]))
     series = ranked[:top]
@@ -174,20 +174,18 @@ def trends(scope: Scope, previous: Scope) -> list[Trend]:
         scope.entries(
             min(scope.date_from, previous.date_from), max(scope.date_to, previous.date_to)
         )
-        .values(
-            "task__project__client_id", "task__project__client__code", "task__project__client__name"
-        )
+        .values("client_id", "client__code", "client__name")
         .annotate(
             current=Coalesce(Sum("billable_minutes", filter=current_q), Value(0)),
             previous=Coalesce(Sum("billable_minutes", filter=previous_q), Value(0)),
         )
-        .order_by("task__project__client__code")
+        .order_by("client__code")
     )
     return [
         Trend(
-            client_id=row["task__project__client_id"],
-            code=row["task__project__client__code"],
-            name=row["task__project__client__name"],
+            client_id=row["client_id"],
+            code=row["client__code"],
+            name=row["client__name"],
             current_minutes=row["current"],
             previous_minutes=row["previous"],
         )

@@ -44,7 +44,7 @@ class Scope:
 
     def filtered(self, entries):
         if self.client_id:
-            entries = entries.filter(task__project__client_id=self.client_id)
+            entries = entries.filter(client_id=self.client_id)
         if self.project_id:
             entries = entries.filter(task__project_id=self.project_id)
         if self.member_id:

@@ -91,7 +91,11 @@ def assert_books_balance() -> None:
         )
         assert balance_of(client).consumed_minutes == entries + adjustments, client.code
         assert history == entries, f"{client.code}: history {history} != entries {entries}"
-    assert check_balances() == {"clients": Client.objects.count(), "drift": []}
+    assert check_balances() == {
+        "clients": Client.objects.count(),
+        "drift": [],
+        "entry_drift": [],
+    }
 
 
 def check_balances() -> dict:

@@ -21,12 +21,13 @@ from .conftest import assert_books_balance, check_balances
 def test_no_drift_after_writes_and_the_drift_of_a_planted_error(firm):
     entry = TimeEntryFactory(task=firm.acme_task, member=firm.staff_member, duration_minutes=90)
     record_adjustment(entry, minutes=10, reason="Corrected")
-    assert check_balances() == {"clients": 3, "drift": []}
+    assert check_balances() == {"clients": 3, "drift": [], "entry_drift": []}
 
     Client.objects.filter(pk=firm.acme.pk).update(consumed_minutes=F("consumed_minutes") + 7)
     assert check_balances() == {
         "clients": 3,
         "drift": [{"client": "ACME", "stored": 107, "recomputed": 100}],
+        "entry_drift": [],
     }
     out = io.StringIO()
     call_command("check_balances", stdout=out)

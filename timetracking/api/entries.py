@@ -139,7 +139,7 @@ def list_entries(request: HttpRequest, filters: Query[EntryFilters], paging: Que
     check_period(filters)
     entries = visible_entries(user)
     if filters.client is not None:
-        entries = entries.filter(task__project__client_id=filters.client)
+        entries = entries.filter(client_id=filters.client)
     if filters.project is not None:
         entries = entries.filter(task__project_id=filters.project)
     if filters.member is not None:

@@ -114,7 +114,7 @@ def burn_down(client, balance: Balance, *, today: date, days: int = 90) -> BurnD
     start = today - timedelta(days=days - 1)
     sums = {"consumed": {}, "adjusted": {}, "bought": {}}
     daily = _daily_sums_query(
-        TimeEntry.objects.filter(task__project__client=client),
+        TimeEntry.objects.filter(client=client),
         "date",
         "billable_minutes",
         start,

@@ -25,7 +25,7 @@ def unlocked_entries(client: Client | None = None):
         "task__project__client", "member"
     )
     if client is not None:
-        entries = entries.filter(task__project__client=client)
+        entries = entries.filter(client=client)
     return entries.order_by("id")
 
 

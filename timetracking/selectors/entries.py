@@ -18,7 +18,7 @@ def visible_entries(user):
     entries = TimeEntry.objects.select_related("task__project__client", "member__user")
     if is_staff_member(user):
         return entries
-    return entries.filter(task__project__client__in=visible_clients(user))
+    return entries.filter(client__in=visible_clients(user))
 
 
 def get_entry_for_user(user, entry_id) -> TimeEntry:

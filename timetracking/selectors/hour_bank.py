@@ -171,7 +171,7 @@ def unbilled_entries_of(
     client_ids: list[int], date_from: date | None = None, date_to: date | None = None
 ):
     """`unbilled_entries` of several clients, unordered (for grouped sums)."""
-    return TimeEntry.objects.filter(task__project__client__in=client_ids).filter(
+    return TimeEntry.objects.filter(client__in=client_ids).filter(
         unbilled_condition(date_from, date_to)
     )
 

@@ -1,6 +1,7 @@
 """Per-task totals of one client's entries in one grouped scan: the client page's requests,
 projects and unbilled cards all read them, so a big client's entries are read once, not three
-times (issue 13). The scan is an index-only scan of `entry_task_totals`."""
+times (issue 13). The scan is an index-only scan of `entry_client_totals` (entries carry their
+client: no join through tasks and projects)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -50,10 +51,10 @@ def task_totals(
     *,
     with_unbilled: bool = True,
 ) -> list[TaskTotals]:
-    """One row per task of the client that has entries (two queries). The entries are grouped
-    by task id alone, which the index delivers in order (no sort of wide name columns); the
-    names come from the tasks. `with_unbilled=False` leaves the unbilled figures at 0 for
-    callers that only need logged and billable minutes."""
+    """One row per task of the client that has entries (two queries, one when it has none).
+    The entries are grouped by task id alone (no sort of wide name columns); the names come
+    from the tasks. `with_unbilled=False` leaves the unbilled figures at 0 for callers that
+    only need logged and billable minutes."""
     sums = {
         "logged": Sum("duration_minutes"),
         "billable": Sum("billable_minutes"),
@@ -66,13 +67,10 @@ def task_totals(
             unbilled_billable=Coalesce(Sum("billable_minutes", filter=unbilled), Value(0)),
             unbilled_value=summed_value("billable_minutes", "billing_rate", filter=unbilled),
         )
-    rows = (
-        TimeEntry.objects.filter(task__project__client=client)
-        .order_by()
-        .values("task_id")
-        .annotate(**sums)
-    )
+    rows = TimeEntry.objects.filter(client=client).order_by().values("task_id").annotate(**sums)
     by_task = {row["task_id"]: row for row in rows}
+    if not by_task:
+        return []
     # Rows, not instances: a big client has a thousand tasks, and a Task with its project
     # built per row cost more than the sums. Joined on the client, not an IN list of ids.
     tasks = (
