@@ -189,7 +189,14 @@ CELERY_IMPORTS = ["core.tasks"]
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int(
     "CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 60 * 60
 )
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    # kombu looks for tasks to hand back at worker start, then only every 10th sweep of 10 s
+    # (100 s): with a short timeout a task whose worker died came back minutes late, or, when
+    # the new worker started within the timeout, only at that 100 s sweep. Every sweep scans.
+    "unacked_restore_throttle": 1,
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT_SECONDS // 3)),
+}
 # One queue per kind of work, so a slow PDF batch or a stuck mail server never delays a sync
 # (deploy/README.md has the worker command lines; the PDF worker runs with prefetch 1 and one
 # process each). First matching pattern wins.
