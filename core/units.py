@@ -4,8 +4,8 @@ are rounded (always half-up; never `round()` on floats)."""
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
-from django.db.models.functions import Coalesce, Round
+from django.db.models import DecimalField, F, Func, Sum, Value
+from django.db.models.functions import Coalesce
 
 CENT = Decimal("0.01")
 ZERO_MONEY = Decimal("0.00")
@@ -63,21 +63,46 @@ def percent(part, whole, *, places: int = 0) -> Decimal | None:
 
 # --- The same value rule in SQL, for totals the database sums -------------------------------
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+def money_field() -> DecimalField:
+    """The type of money in SQL: up to 14 digits, to the cent (a new field each time: a field
+    instance belongs to the one model or expression it is given to)."""
+    return DecimalField(max_digits=14, decimal_places=2)
+
+
+MONEY = money_field()
+
+
+class EntryValue(Func):
+    """minutes × hourly rate ÷ 60, rounded to the cent; NULL without a rate. PostgreSQL rounds
+    numeric half away from zero, which is half-up for these non-negative values. SQLite (the
+    demo) has no decimal type and would divide integers; there the product is taken in whole
+    cents, rounded once, then turned back into currency units."""
+
+    arity = 2
+    template = "ROUND(%(expressions)s / 60, 2)"
+    arg_joiner = " * "
+
+    def __init__(self, minutes, rate, **extra):
+        super().__init__(minutes, rate, output_field=money_field(), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        minutes_sql, minutes_params = compiler.compile(self.source_expressions[0])
+        rate_sql, rate_params = compiler.compile(self.source_expressions[1])
+        sql = f"(ROUND({minutes_sql} * CAST(ROUND({rate_sql} * 100) AS INTEGER) / 60.0) / 100.0)"
+        return sql, (*minutes_params, *rate_params)
 
 
 def entry_value(minutes_field: str, rate_field: str):
-    """One entry's value rounded to the cent (PostgreSQL rounds numeric half away from zero,
-    which is half-up for these non-negative values): `core.units.minutes_value` in SQL, so a
-    total is the sum of per-entry rounded values. Entries without a rate are NULL (add nothing)."""
-    return Round(
-        ExpressionWrapper(
-            F(minutes_field) * F(rate_field) / Value(60),
-            output_field=DecimalField(decimal_places=6),
-        ),
-        2,
-        output_field=MONEY,
-    )
+    """One entry's value rounded to the cent: `core.units.minutes_value` in SQL, so a total is
+    the sum of per-entry rounded values. Entries without a rate are NULL (add nothing)."""
+    return EntryValue(F(minutes_field), F(rate_field))
+
+
+def summed_money(money_field: str, *, filter=None):  # noqa: A002 - Sum's name
+    """Σ of a stored money column (e.g. `TimeEntry.billable_value`, `entry_value` kept by the
+    database), 0.00 when there are no rows."""
+    return Coalesce(Sum(money_field, filter=filter), Value(0), output_field=MONEY)
 
 
 def summed_value(minutes_field: str, rate_field: str, *, filter=None):  # noqa: A002 - Sum's name

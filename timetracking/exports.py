@@ -55,8 +55,6 @@ class TimeEntryResource(ExportResource):
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):
-        # Billable value on billable minutes, cost value on the duration (PRODUCT §10, seed 001).
-        return queryset.annotate(
-            billable_value=entry_value("billable_minutes", "billing_rate"),
-            cost_value=entry_value("duration_minutes", "cost_rate"),
-        )
+        # Billable value on billable minutes (stored on the entry), cost value on the duration
+        # (PRODUCT §10, seed 001), by the same rule.
+        return queryset.annotate(cost_value=entry_value("duration_minutes", "cost_rate"))

@@ -4,10 +4,10 @@ form of `core.units.minutes_value`, defined next to it)."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from core.units import summed_value
+from core.units import summed_money, summed_value
 from timetracking.models import TimeEntry
 
-BILLABLE_VALUE = summed_value("billable_minutes", "billing_rate")
+BILLABLE_VALUE = summed_money("billable_value")  # entry_value, stored on the entry
 COST_VALUE = summed_value("duration_minutes", "cost_rate")
 
 

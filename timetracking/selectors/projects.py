@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import Project, Task
-from core.units import minutes_to_hours, percent, summed_value, total_value
+from core.units import minutes_to_hours, percent, summed_money, total_value
 
 from ..models import TimeEntry
 from .entries import BILLABLE_DURATION
@@ -105,7 +105,7 @@ def project_time_summary(project: Project) -> ProjectTimeSummary:
         .annotate(
             minutes=Sum("duration_minutes"),
             billable_duration=BILLABLE_DURATION,
-            value=summed_value("billable_minutes", "billing_rate", filter=priced),
+            value=summed_money("billable_value", filter=priced),
             without_rate=Count(
                 "id",
                 filter=Q(billable_minutes__gt=0)

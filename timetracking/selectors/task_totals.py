@@ -11,7 +11,7 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from clients.models import Task
-from core.units import ZERO_MONEY, summed_value
+from core.units import ZERO_MONEY, summed_money
 
 from ..models import TimeEntry
 
@@ -65,7 +65,7 @@ def task_totals(
             unbilled_entries=Count("task_id", filter=unbilled),
             unbilled_minutes=Coalesce(Sum("duration_minutes", filter=unbilled), Value(0)),
             unbilled_billable=Coalesce(Sum("billable_minutes", filter=unbilled), Value(0)),
-            unbilled_value=summed_value("billable_minutes", "billing_rate", filter=unbilled),
+            unbilled_value=summed_money("billable_value", filter=unbilled),
         )
     rows = TimeEntry.objects.filter(client=client).order_by().values("task_id").annotate(**sums)
     by_task = {row["task_id"]: row for row in rows}
