@@ -5,34 +5,44 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import NamedTuple
+
+from django.db.models import F
 
 from clients.models import Task
+from core.lookups import AnyOf
 from timetracking.models import Member, Source, TimeEntry
 
 from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
 from .worklog import NormalizedWorklog
 
-# What the mapping compares a worklog with: model instances of these columns only, built for
-# every worklog of every page (rare paths load the rest, or lock and re-read the entry).
-ENTRY_FIELDS = (
-    "id",
-    "jira_worklog_id",
-    "tempo_worklog_id",
-    "source",
-    "task_id",
-    "member_id",
-    "date",
-    "duration_minutes",
-    "billable",
-    "billable_override",
-    "billable_minutes",
-    "description",
-    "start_time",
-    "started_at",
-    "source_updated_at",
-    "locked",
-)
+
+class EntryRow(NamedTuple):
+    """What the mapping compares a worklog with, read for every worklog of every page: a plain
+    row, not a model instance (building 100,000 instances cost more than the comparisons, issue
+    13). The one-by-one path, which writes, reads the entry itself (`entry_for_worklog`)."""
+
+    id: int
+    jira_worklog_id: str | None
+    tempo_worklog_id: str | None
+    source: str
+    task_id: int
+    member_id: int
+    date: date
+    duration_minutes: int
+    billable: bool
+    billable_override: bool
+    billable_minutes: int
+    description: str
+    start_time: time | None
+    started_at: datetime | None
+    source_updated_at: datetime | None
+    locked: bool
+
+    @classmethod
+    def of(cls, entry: TimeEntry) -> EntryRow:
+        return cls._make(getattr(entry, name) for name in cls._fields)
 
 
 @dataclass
@@ -48,7 +58,7 @@ class PageLookups:
     deleted: set[str]
     applied: dict[str, datetime]
     queued: set[str]  # ids with a triage or quarantine row
-    entries: dict[str, TimeEntry]
+    entries: dict[str, EntryRow]
     issues: dict[str, JiraIssue]
     tasks: dict[str, Task]  # by Jira issue id
     members: dict[str, Member]  # by Jira account id
@@ -60,31 +70,28 @@ class PageLookups:
         counted = Counter(w.worklog_id for w in worklogs)
         ids = frozenset(worklog_id for worklog_id, times in counted.items() if times == 1)
         issue_ids = {w.issue_id for w in worklogs}
-        in_source = {"source": source, "worklog_id__in": ids}
+        # The page's ids go as one array parameter (`AnyOf`), not one placeholder each.
+        listed = list(ids)
+
+        def of_page(model):
+            return model.objects.filter(AnyOf(F("worklog_id"), listed), source=source).order_by()
+
         entry_key = "tempo_worklog_id" if source == Source.TEMPO else "jira_worklog_id"
+        key_index = EntryRow._fields.index(entry_key)
+        entries = {
+            row[key_index]: EntryRow._make(row)
+            for row in TimeEntry.objects.filter(AnyOf(F(entry_key), listed))
+            .order_by()
+            .values_list(*EntryRow._fields)
+        }
         return cls(
             source=source,
             worklog_ids=ids,
-            deleted=set(
-                DeletedWorklog.objects.filter(**in_source).values_list("worklog_id", flat=True)
-            ),
-            applied=dict(
-                AppliedWorklog.objects.filter(**in_source).values_list(
-                    "worklog_id", "source_updated_at"
-                )
-            ),
-            queued=set(
-                UnmappedWorklog.objects.filter(**in_source).values_list("worklog_id", flat=True)
-            )
-            | set(
-                QuarantinedWorklog.objects.filter(**in_source).values_list("worklog_id", flat=True)
-            ),
-            entries={
-                getattr(entry, entry_key): entry
-                for entry in TimeEntry.objects.only(*ENTRY_FIELDS).filter(
-                    **{f"{entry_key}__in": ids}
-                )
-            },
+            deleted=set(of_page(DeletedWorklog).values_list("worklog_id", flat=True)),
+            applied=dict(of_page(AppliedWorklog).values_list("worklog_id", "source_updated_at")),
+            queued=set(of_page(UnmappedWorklog).values_list("worklog_id", flat=True))
+            | set(of_page(QuarantinedWorklog).values_list("worklog_id", flat=True)),
+            entries=entries,
             issues={
                 issue.issue_id: issue for issue in JiraIssue.objects.filter(issue_id__in=issue_ids)
             },
@@ -100,7 +107,12 @@ class PageLookups:
                     jira_account_id__in={w.author_account_id for w in worklogs}
                 )
             },
-            jira_holders=_jira_holders(worklogs) if source == Source.TEMPO else {},
+            jira_holders=_jira_holders(
+                # Only a worklog without an entry of its own may adopt one (`adopting_jira_entry`).
+                [w for w in worklogs if w.worklog_id in ids and w.worklog_id not in entries]
+            )
+            if source == Source.TEMPO
+            else {},
         )
 
     def covers(self, worklog: NormalizedWorklog) -> bool:
@@ -113,5 +125,5 @@ def _jira_holders(worklogs: list[NormalizedWorklog]) -> dict[str, TimeEntry]:
         return {}
     return {
         entry.jira_worklog_id: entry
-        for entry in TimeEntry.objects.filter(jira_worklog_id__in=jira_ids)
+        for entry in TimeEntry.objects.filter(AnyOf(F("jira_worklog_id"), list(jira_ids)))
     }
