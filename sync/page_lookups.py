@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.db.models import F
 
 from clients.models import Task
-from core.lookups import AnyOf
+from core.lookups import AnyOf, pairs_any_of
 from timetracking.models import Member, Source, TimeEntry
 
 from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
@@ -74,7 +74,9 @@ class PageLookups:
         listed = list(ids)
 
         def of_page(model):
-            return model.objects.filter(AnyOf(F("worklog_id"), listed), source=source).order_by()
+            return model.objects.filter(
+                pairs_any_of("source", source, "worklog_id", listed)
+            ).order_by()
 
         entry_key = "tempo_worklog_id" if source == Source.TEMPO else "jira_worklog_id"
         key_index = EntryRow._fields.index(entry_key)
