@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import NamedTuple
 
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
 
 from clients.models import Task
 from core.lookups import AnyOf, pairs_any_of
@@ -86,13 +86,32 @@ class PageLookups:
             .order_by()
             .values_list(*EntryRow._fields)
         }
+        # Tombstones, applied versions and queue rows in one round trip (a page's fixed cost).
+        no_time = Value(None, output_field=DateTimeField())
+        marks = (
+            of_page(AppliedWorklog)
+            .values_list(Value("applied"), "worklog_id", "source_updated_at")
+            .union(
+                of_page(DeletedWorklog).values_list(Value("deleted"), "worklog_id", no_time),
+                of_page(UnmappedWorklog).values_list(Value("queued"), "worklog_id", no_time),
+                of_page(QuarantinedWorklog).values_list(Value("queued"), "worklog_id", no_time),
+                all=True,
+            )
+        )
+        deleted, applied, queued = set(), {}, set()
+        for mark, worklog_id, at in marks:
+            if mark == "applied":
+                applied[worklog_id] = at
+            elif mark == "deleted":
+                deleted.add(worklog_id)
+            else:
+                queued.add(worklog_id)
         return cls(
             source=source,
             worklog_ids=ids,
-            deleted=set(of_page(DeletedWorklog).values_list("worklog_id", flat=True)),
-            applied=dict(of_page(AppliedWorklog).values_list("worklog_id", "source_updated_at")),
-            queued=set(of_page(UnmappedWorklog).values_list("worklog_id", flat=True))
-            | set(of_page(QuarantinedWorklog).values_list("worklog_id", flat=True)),
+            deleted=deleted,
+            applied=applied,
+            queued=queued,
             entries=entries,
             issues={
                 issue.issue_id: issue for issue in JiraIssue.objects.filter(issue_id__in=issue_ids)
