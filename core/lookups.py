@@ -8,6 +8,7 @@ planner, knowing there are 1,000 of them, preferred scanning a 100,000-row table
 1,000 index probes (2 ms). `IN (SELECT unnest(array))` is one parameter and is planned as a
 semi-join of unknown size: index probes. Other databases get the plain `IN`."""
 
+import psycopg
 from django.db import connections
 from django.db.models import BooleanField, Lookup, Q
 from django.db.models.expressions import RawSQL
@@ -40,3 +41,22 @@ def pairs_any_of(column: str, value, other: str, values, *, using: str = "defaul
         [value, list(values)],
         output_field=BooleanField(),
     )
+
+
+def plain_rows(queryset, *, using: str = "default") -> list[tuple]:
+    """The rows of a `values_list` queryset of plain columns (no field converters), with
+    timestamps read by psycopg's own C loader rather than Django's Python one (which rebuilds
+    each value to set the connection's zone: 4 µs apiece, 3 per worklog of a sync page). The
+    values are the same aware datetimes; compare them, don't rely on their `tzinfo` object."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    timestamptz = psycopg.postgres.types["timestamptz"].oid
+    with connection.cursor() as cursor:
+        # A cursor's adapters are its own copy: the connection keeps Django's loader.
+        cursor.cursor.adapters.register_loader(
+            timestamptz, psycopg.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
+        )
+        cursor.execute(sql, params)
+        return cursor.fetchall()

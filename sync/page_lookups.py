@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.db.models import DateTimeField, F, Value
 
 from clients.models import Task
-from core.lookups import AnyOf, pairs_any_of
+from core.lookups import AnyOf, pairs_any_of, plain_rows
 from timetracking.models import Member, Source, TimeEntry
 
 from .models import AppliedWorklog, DeletedWorklog, JiraIssue, QuarantinedWorklog, UnmappedWorklog
@@ -82,9 +82,11 @@ class PageLookups:
         key_index = EntryRow._fields.index(entry_key)
         entries = {
             row[key_index]: EntryRow._make(row)
-            for row in TimeEntry.objects.filter(AnyOf(F(entry_key), listed))
-            .order_by()
-            .values_list(*EntryRow._fields)
+            for row in plain_rows(
+                TimeEntry.objects.filter(AnyOf(F(entry_key), listed))
+                .order_by()
+                .values_list(*EntryRow._fields)
+            )
         }
         # Tombstones, applied versions and queue rows in one round trip (a page's fixed cost).
         no_time = Value(None, output_field=DateTimeField())
@@ -99,7 +101,7 @@ class PageLookups:
             )
         )
         deleted, applied, queued = set(), {}, set()
-        for mark, worklog_id, at in marks:
+        for mark, worklog_id, at in plain_rows(marks):
             if mark == "applied":
                 applied[worklog_id] = at
             elif mark == "deleted":

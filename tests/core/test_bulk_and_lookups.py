@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from core.bulk import copy_insert
-from core.lookups import AnyOf, pairs_any_of
+from core.lookups import AnyOf, pairs_any_of, plain_rows
 from sync.models import AppliedWorklog, QuarantinedWorklog
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,16 @@ def test_any_of_and_pairs_find_what_in_finds():
     assert not AppliedWorklog.objects.filter(
         pairs_any_of("source", "jira", "worklog_id", [])
     ).exists()
+
+
+def test_plain_rows_are_the_rows_of_the_queryset():
+    for number in range(3):
+        AppliedWorklog.objects.create(
+            source="jira",
+            worklog_id=str(number),
+            source_updated_at=datetime(2025, 3, 10, 8, number, 30, 123456, tzinfo=UTC),
+        )
+    rows = AppliedWorklog.objects.order_by("worklog_id").values_list(
+        "id", "worklog_id", "source_updated_at"
+    )
+    assert plain_rows(rows) == list(rows)
