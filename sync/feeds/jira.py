@@ -8,6 +8,7 @@ the new cursor."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import zoneinfo
@@ -132,6 +133,12 @@ def _paragraphs_of_text(doc: dict) -> str | None:
 def _timezone(name):
     if not name or not isinstance(name, str):
         return None
+    return _zone(name)
+
+
+@functools.lru_cache(maxsize=256)
+def _zone(name: str):
+    """A zone by name, or None; looked up once per name (every worklog carries one)."""
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
