@@ -28,6 +28,9 @@ def minutes_to_hours(minutes: int) -> Decimal:
 
 def seconds_to_minutes(seconds: int) -> int:
     """Synced durations arrive in seconds: convert once, half-up, at least 1 minute."""
+    if type(seconds) is int and seconds >= 0:
+        # The same half-up rounding in integers: a sync converts 100,000 of them.
+        return max((2 * seconds + 60) // 120, 1)
     return max(whole_minutes(Decimal(seconds) / 60), 1)
 
 

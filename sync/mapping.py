@@ -163,8 +163,12 @@ def apply_worklog(worklog: NormalizedWorklog, lookups: PageLookups | None = None
 
 
 def _apply_version(worklog: NormalizedWorklog, lookups: PageLookups | None) -> ApplyResult:
-    existing = (lookups.entries.get(worklog.worklog_id) if lookups else None) or entry_for_worklog(
-        worklog.source, worklog.worklog_id
+    # The page's lookups say whether there is an entry (a plain row); this path reads the entry
+    # itself, since it may write it.
+    existing = (
+        entry_for_worklog(worklog.source, worklog.worklog_id)
+        if lookups is None or worklog.worklog_id in lookups.entries
+        else None
     )
     if existing and existing.source_updated_at and worklog.updated_at < existing.source_updated_at:
         return ApplyResult(Outcome.SKIPPED, reason="older than the stored version")

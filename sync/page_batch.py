@@ -1,5 +1,6 @@
 """A page's plain worklogs applied in bulk (issue 13): new worklogs become entries in one
-`bulk_create`, their history rows in one insert and each client's balance moves once; worklogs
+write, their history rows in another and each client's balance moves once
+(`timetracking.services.insert_entries`); worklogs
 that match their entry only have their applied version recorded. Everything else (triage,
 exclusions, updates, invoiced entries, tombstones, worklogs the lookups cannot answer for) goes
 through `sync.mapping.apply_worklog` one by one, as before.
@@ -10,21 +11,14 @@ same history row by `change_row`."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from clients.models import BillingPlan, Classification
-from timetracking.models import ChangeKind, EntryChange, Exclusion, TimeEntry
+from timetracking.models import Exclusion, TimeEntry
 from timetracking.rates import RateBook
-from timetracking.services import (
-    EntryError,
-    build_entry,
-    change_row,
-    lock_clients,
-    move_balance,
-)
+from timetracking.services import EntryError, build_entry, insert_entries
 
 from .issues import resolve_task
 from .mapping import Outcome, entry_changes, entry_fields, member_for_author
@@ -124,26 +118,16 @@ def _build(page: _Sorted) -> list[tuple[NormalizedWorklog, TimeEntry]]:
 
 
 def _write(built: list[tuple[NormalizedWorklog, TimeEntry]], applied: list[NormalizedWorklog]):
-    entries = [entry for _, entry in built]
-    balances: dict[int, int] = defaultdict(int)
-    for entry in entries:
-        balances[entry.task.project.client_id] += entry.billable_minutes
-    lock_clients(*balances)
-    TimeEntry.objects.bulk_create(entries)
-    EntryChange.objects.bulk_create(
-        change_row(
-            entry,
-            ChangeKind.CREATED,
-            client_id=entry.task.project.client_id,
-            minutes_delta=entry.billable_minutes,
-            duration_delta=entry.duration_minutes,
-            by=None,
-        )
-        for entry in entries
-    )
-    for client_id, minutes in sorted(balances.items()):
-        move_balance(client_id, minutes)
+    insert_entries([entry for _, entry in built])
     if applied:
+        _record_applied(applied)
+
+
+def _record_applied(applied: list[NormalizedWorklog]) -> None:
+    """The page's applied versions, inserted or moved forward, in one statement: the versions
+    as two array parameters. (`bulk_create(update_conflicts=…)` built a model instance and
+    prepared each value of each of 100,000 rows first.)"""
+    if connection.vendor != "postgresql":
         AppliedWorklog.objects.bulk_create(
             [
                 AppliedWorklog(
@@ -154,6 +138,18 @@ def _write(built: list[tuple[NormalizedWorklog, TimeEntry]], applied: list[Norma
             update_conflicts=True,
             unique_fields=["source", "worklog_id"],
             update_fields=["source_updated_at"],
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AppliedWorklog._meta.db_table} (source, worklog_id, source_updated_at) "
+            "SELECT %s, unnest(%s::varchar[]), unnest(%s::timestamptz[]) "
+            "ON CONFLICT (source, worklog_id) DO UPDATE SET source_updated_at = EXCLUDED.source_updated_at",
+            [
+                applied[0].source,
+                [w.worklog_id for w in applied],
+                [w.updated_at.isoformat() for w in applied],
+            ],
         )
 
 

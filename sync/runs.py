@@ -65,8 +65,11 @@ def sync_state(source: str) -> SyncState:
 
 def locked_state(source: str) -> SyncState:
     """The source's `SyncState` row, locked until the caller's transaction ends."""
-    sync_state(source)
-    return SyncState.objects.select_for_update().get(source=source)
+    state = SyncState.objects.select_for_update().filter(source=source).first()
+    if state is None:  # the first run of this source: create the row, then lock it
+        sync_state(source)
+        state = SyncState.objects.select_for_update().get(source=source)
+    return state
 
 
 # --- counts and quarantine -------------------------------------------------------------------

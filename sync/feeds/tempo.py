@@ -96,10 +96,18 @@ class RunMemory:
     """What one run has read so far."""
 
     applied: dict[str, datetime] = field(default_factory=dict)  # tempo id → updatedAt applied
+    # The same as sent (payload id → its `updatedAt` text): a page of the updates pass repeats
+    # most of the window's worklogs, and this skips them before they are parsed.
+    applied_stamps: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)  # every tempo id a page returned
     quarantined: set[str] = field(default_factory=set)  # malformed ones, counted once a run
     jira_ids: JiraIdAnswers = field(default_factory=JiraIdAnswers)
     largest_updated_at: datetime | None = None
+
+
+def _stamp(raw) -> str | None:
+    """The update time a payload was parsed from (`tempo_worklog`), as sent."""
+    return raw.get("updatedAt") or raw.get("createdAt") if isinstance(raw, dict) else None
 
 
 def _read_pages(
@@ -117,6 +125,8 @@ def _read_pages(
             worklog_id = payload_worklog_id(raw)
             if worklog_id:
                 memory.seen.add(worklog_id)
+                if memory.applied_stamps.get(worklog_id, False) == _stamp(raw):
+                    continue  # the same (tempoWorklogId, updatedAt) again, as sent
             try:
                 worklog = tempo_worklog(raw)
             except MalformedWorklog as error:
@@ -140,8 +150,10 @@ def _read_pages(
                 hook("applied", {"query": query, "offset": page.offset})
 
         memory.quarantined.update(worklog_id for worklog_id, _, _ in malformed)
-        for worklog, _ in fetched:
+        for worklog, raw in fetched:
             memory.applied[worklog.worklog_id] = worklog.updated_at
+            if stamp := _stamp(raw):
+                memory.applied_stamps[payload_worklog_id(raw)] = stamp
             if memory.largest_updated_at is None or worklog.updated_at > memory.largest_updated_at:
                 memory.largest_updated_at = worklog.updated_at
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
+from django.db.models import F
+
+from core.lookups import AnyOf
 from timetracking.models import Source, TimeEntry
 from timetracking.services import EntryError, link_source_ids
 
 from ..clients.tempo import TempoClient
 from ..mapping import entry_for_worklog, retire_duplicate_entry
 from ..models import SyncRun, WorklogSource
-from ..page_lookups import PageLookups
+from ..page_lookups import EntryRow, PageLookups
 from ..runs import page_transaction
 from ..worklog import Fetched, NormalizedWorklog
 
@@ -44,9 +47,10 @@ def with_jira_ids(
     """Ask Tempo for the Jira worklog ids of a page, so new entries are written with both ids."""
     wanted = {w.worklog_id for w, _ in fetched} - answers.asked
     wanted -= set(  # entries that have their Jira id already need no question
-        TimeEntry.objects.filter(
-            tempo_worklog_id__in=wanted, jira_worklog_id__isnull=False
-        ).values_list("tempo_worklog_id", flat=True)
+        TimeEntry.objects.filter(AnyOf(F("tempo_worklog_id"), list(wanted)))
+        .filter(jira_worklog_id__isnull=False)
+        .order_by()
+        .values_list("tempo_worklog_id", flat=True)
     )
     if not wanted:
         return fetched
@@ -88,7 +92,7 @@ def adopting_jira_entry(
             logger.warning("Tempo worklog %s: %s", worklog.worklog_id, error.message)
             return replace(worklog, jira_worklog_id=None)
         if covered:
-            lookups.entries[worklog.worklog_id] = adopted
+            lookups.entries[worklog.worklog_id] = EntryRow.of(adopted)
         return worklog
     logger.warning(
         "Jira worklog %s is already on the entry of Tempo worklog %s; entry of %s written without it",

@@ -12,6 +12,9 @@ from sync.sources import SourceNotConfigured, configuration_error, run_sync
 
 class SyncCommand(BaseCommand):
     source: str  # a WorklogSource value, set by each command
+    # Cron and operators run these every few minutes: the system checks (URLs, models, admin;
+    # ~0.2 s) belong to deploys and `manage.py check`, not to every run.
+    requires_system_checks = []
 
     def add_source_arguments(self, parser) -> None:
         """The source's own options (none by default)."""

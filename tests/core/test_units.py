@@ -140,3 +140,8 @@ def test_total_value_is_the_sum_of_rounded_entry_values():
 @pytest.mark.parametrize(("value", "minutes"), [("1.5", 2), ("2.49", 2), ("0.5", 1), ("-1.5", -2)])
 def test_whole_minutes_rounds_half_up(value, minutes):
     assert whole_minutes(Decimal(value)) == minutes
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_whole_seconds_round_as_the_decimal_rule_does(seconds):
+    assert seconds_to_minutes(seconds) == max(whole_minutes(Decimal(seconds) / 60), 1)

@@ -32,6 +32,8 @@ The clock is the fake's own (`now_ms`, moved with `tick`), so the last-minute ru
 from __future__ import annotations
 
 import base64
+import bisect
+import functools
 import hashlib
 import hmac
 import json
@@ -115,6 +117,12 @@ class FakeJira:
         self._next_id = 31001
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        # Sorted listings (feeds, Tempo queries) kept until the data changes: the benchmark's
+        # fake holds 100,000+ worklogs, and re-sorting them for every page made the fake, not
+        # the sync, the bottleneck (bench/sync.py). Every method that changes what a listing
+        # returns bumps `_revision`; the key also holds the sizes a test may change directly.
+        self._revision = 0
+        self._listings: dict = {}
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -200,6 +208,7 @@ class FakeJira:
         """A worklog in Jira and in Tempo. Tempo: `billable_seconds` ("same" = the time spent,
         None = absent), `mapped=False` = the tempo-to-jira mapping does not know it yet."""
         with self._lock:
+            self._revision += 1
             worklog_id = str(worklog_id or self._next_id)
             self._next_id = max(self._next_id, int(worklog_id)) + 1
             tempo_id = str(tempo_id or self._next_tempo_id)
@@ -234,11 +243,13 @@ class FakeJira:
     def publish_mapping(self, worklog_id) -> None:
         """Tempo's tempo-to-jira mapping catches up with this worklog."""
         with self._lock:
+            self._revision += 1
             self.worklogs[str(worklog_id)]["mapped"] = True
 
     def set_tempo_raw(self, worklog_id, raw: dict) -> None:
         """Serve this exact body for the worklog in Tempo's list (malformed payloads)."""
         with self._lock:
+            self._revision += 1
             self.worklogs[str(worklog_id)]["tempo_raw"] = raw
 
     def tempo_calls(self, path: str = "/4/worklogs") -> list[dict]:
@@ -248,6 +259,7 @@ class FakeJira:
     def update_worklog(self, worklog_id, **changes) -> None:
         """Edit a worklog (seconds, issue_id, comment, started, …); its updated time becomes now."""
         with self._lock:
+            self._revision += 1
             record = self.worklogs[str(worklog_id)]
             if "issue_id" in changes:
                 record["issueId"] = str(changes.pop("issue_id"))
@@ -257,16 +269,19 @@ class FakeJira:
     def set_raw(self, worklog_id, raw: dict) -> None:
         """Serve this exact body for the worklog (malformed payloads)."""
         with self._lock:
+            self._revision += 1
             self.worklogs[str(worklog_id)]["raw"] = raw
 
     def add_feed_item(self, feed: str, item, at_ms: int | None = None) -> None:
         """Serve `item` verbatim in `worklog/<feed>`, placed at `at_ms` (default now) among the
         others: a feed item Jira garbled (no `worklogId`, a text id, no `updatedTime`)."""
         with self._lock:
+            self._revision += 1
             self.raw_feed_items[feed].append((self.now_ms if at_ms is None else at_ms, item))
 
     def delete_worklog(self, worklog_id) -> None:
         with self._lock:
+            self._revision += 1
             record = self.worklogs.pop(str(worklog_id))
             self.deleted_tempo_ids[str(worklog_id)] = record["tempo_id"]
             self.deleted.append((str(worklog_id), self.now_ms))
@@ -296,6 +311,20 @@ class FakeJira:
                     "late": late,
                 }
             )
+
+    def listing(self, name: tuple, build):
+        """`build()`'s sorted list, built once per state of the data (call under `_lock`)."""
+        state = (
+            self._revision,
+            len(self.worklogs),
+            len(self.deleted),
+            frozenset(self.account_groups),
+        )
+        if self._listings.get("state") != state:
+            self._listings = {"state": state}
+        if name not in self._listings:
+            self._listings[name] = build()
+        return self._listings[name]
 
     def calls(self, path_contains: str) -> int:
         return sum(1 for _, path in self.requests if path_contains in path)
@@ -341,7 +370,7 @@ class FakeJira:
         written plus its UTC instant, UTC stamps with and without fractional seconds."""
         if record.get("tempo_raw") is not None:
             return record["tempo_raw"]
-        started = datetime.strptime(record["started"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        started = _started(record["started"])
         tempo_id = record["tempo_id"]
         body = {
             "self": f"{host}/4/worklogs/{tempo_id}",
@@ -421,6 +450,12 @@ class FakeJira:
         return body, headers
 
 
+@functools.lru_cache(maxsize=4096)
+def _started(value: str) -> datetime:
+    """A worklog's `started` as a datetime (few distinct values: parsed once each)."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
 class _Handler(BaseHTTPRequestHandler):
     jira: FakeJira
     protocol_version = "HTTP/1.1"
@@ -430,8 +465,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _send(self, status: int, body=None, headers=None):
-        data = b"" if body is None else json.dumps(body).encode()
+    def _send(self, status: int, body=None, headers=None, *, text: str | None = None):
+        """Answer `body` as JSON, or `text` when the caller composed the JSON itself."""
+        if text is not None:
+            data = text.encode()
+        else:
+            data = b"" if body is None else json.dumps(body).encode()
         if getattr(self, "late_by", 0):
             time.sleep(self.late_by)  # the body is already built: it describes the past
             self.late_by = 0
@@ -609,7 +648,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._tempo_error(400, str(error))
             # Only the page's worklogs become JSON: a big fake stays fast (bench/sync.py).
             total = len(items)
-            page = [jira.tempo_worklog_json(r, host) for r in items[offset : offset + limit]]
+            with jira._lock:
+                page = [
+                    jira.listing(
+                        ("tempo-json", r["tempo_id"], host),
+                        lambda r=r: json.dumps(jira.tempo_worklog_json(r, host)),
+                    )
+                    for r in items[offset : offset + limit]
+                ]
         elif (
             path in ("/4/worklogs/tempo-to-jira", "/4/worklogs/jira-to-tempo") and method == "POST"
         ):
@@ -626,8 +672,14 @@ class _Handler(BaseHTTPRequestHandler):
             with jira._lock:
                 results = [
                     {"tempoWorklogId": int(r["tempo_id"]), "jiraWorklogId": int(r["id"])}
-                    for r in sorted(jira.worklogs.values(), key=lambda r: int(r["tempo_id"]))
-                    if r["mapped"] and (r["tempo_id"] if to_jira else r["id"]) in wanted
+                    for r in sorted(
+                        (
+                            r
+                            for r in jira.worklogs.values()
+                            if r["mapped"] and (r["tempo_id"] if to_jira else r["id"]) in wanted
+                        ),
+                        key=lambda r: int(r["tempo_id"]),
+                    )
                 ]
             total, page = len(results), results[offset : offset + limit]
         else:
@@ -644,7 +696,11 @@ class _Handler(BaseHTTPRequestHandler):
             metadata["next"] = link(offset + limit)
         if offset > 0:
             metadata["previous"] = link(max(offset - limit, 0))
-        self._send(200, {"self": link(offset), "metadata": metadata, "results": page})
+        if path != "/4/worklogs":
+            return self._send(200, {"self": link(offset), "metadata": metadata, "results": page})
+        # The worklogs' JSON is cached per worklog (`listing`): spliced in as it is.
+        head = json.dumps({"self": link(offset), "metadata": metadata})[:-1]
+        self._send(200, text=f'{head}, "results": [{", ".join(page)}]}}')
 
     def _tempo_worklogs(self, query: dict, one: dict) -> list[dict]:
         jira = self.jira
@@ -663,19 +719,23 @@ class _Handler(BaseHTTPRequestHandler):
             )
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             updated_from = int(moment.timestamp() * 1000)
-        issue_ids = set(query.get("issueId", []))
-        chosen = []
-        with jira._lock:
+        issue_ids = frozenset(query.get("issueId", []))
+
+        def chosen():
+            found = []
             for record in jira.worklogs.values():
-                started = datetime.strptime(record["started"], "%Y-%m-%dT%H:%M:%S.%f%z")
+                started = _started(record["started"])
                 if first and started.date() < first or last and started.date() > last:
                     continue
                 if updated_from is not None and record["updated_ms"] < updated_from:
                     continue
                 if issue_ids and record["issueId"] not in issue_ids:
                     continue
-                chosen.append((started.astimezone(UTC), int(record["tempo_id"]), record))
-        return [record for _, _, record in sorted(chosen, key=lambda item: item[:2])]
+                found.append((started.astimezone(UTC), int(record["tempo_id"]), record))
+            return [record for _, _, record in sorted(found, key=lambda item: item[:2])]
+
+        with jira._lock:
+            return jira.listing(("tempo", first, last, updated_from, issue_ids), chosen)
 
     def do_POST(self):
         self._route("POST")
@@ -690,23 +750,28 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, "'since' must be epoch milliseconds")
         with jira._lock:
             horizon = jira.now_ms - LAST_MINUTE_MS  # the last minute is left out
-            if feed == "updated":
-                items = [
-                    (r["updated_ms"], int(r["id"]), None)
-                    for r in jira.worklogs.values()
-                    if jira.visible(r, authed)
-                ]
-            else:
-                items = [(at, int(wid), None) for wid, at in jira.deleted] if authed else []
-            if authed:  # a raw item sorts before the regular ones of its millisecond
-                items += [
-                    (at, -1 - n, raw) for n, (at, raw) in enumerate(jira.raw_feed_items[feed])
-                ]
-            items = sorted(
-                (i for i in items if since <= i[0] <= horizon), key=lambda i: (i[0], i[1])
-            )
-            page = items[: jira.page_size]
-            last_page = len(items) <= jira.page_size
+
+            def every_item():
+                if feed == "updated":
+                    items = [
+                        (r["updated_ms"], int(r["id"]), None)
+                        for r in jira.worklogs.values()
+                        if jira.visible(r, authed)
+                    ]
+                else:
+                    items = [(at, int(wid), None) for wid, at in jira.deleted] if authed else []
+                if authed:  # a raw item sorts before the regular ones of its millisecond
+                    items += [
+                        (at, -1 - n, raw) for n, (at, raw) in enumerate(jira.raw_feed_items[feed])
+                    ]
+                return sorted(items, key=lambda i: (i[0], i[1]))
+
+            items = jira.listing(("feed", feed, authed, len(jira.raw_feed_items[feed])), every_item)
+            start = bisect.bisect_left(items, since, key=lambda i: i[0])
+            # One more than a page, to know whether this is the last one.
+            window = [i for i in items[start : start + jira.page_size + 1] if i[0] <= horizon]
+            page = window[: jira.page_size]
+            last_page = len(window) <= jira.page_size
             until = page[-1][0] if page else horizon
         # Returned URLs carry the host the client called (README §1), base path included.
         base = f"http://{self.headers.get('Host')}{jira.base_path}/rest/api/3/worklog/{feed}"
@@ -734,13 +799,15 @@ class _Handler(BaseHTTPRequestHandler):
         if len(ids) > 1000:
             return self._error(400, "The number of worklog IDs must not exceed 1000.")
         with self.jira._lock:
+            # Each worklog's JSON is built once per state of the data (`listing`): the
+            # benchmark reads 100,000+ of them, and the fake must not be what it measures.
             found = [
-                self.jira.worklog_json(r)
+                self.jira.listing(("json", wid), lambda r=r: json.dumps(self.jira.worklog_json(r)))
                 for wid in {str(i) for i in ids}
                 if (r := self.jira.worklogs.get(wid)) and self.jira.visible(r, authed)
             ]
         random.shuffle(found)  # order is not the request's
-        return self._send(200, found)
+        return self._send(200, text=f"[{', '.join(found)}]")
 
     def _find_issue(self, id_or_key: str):
         issues = self.jira.issues

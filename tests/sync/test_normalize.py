@@ -102,3 +102,26 @@ def test_malformed_payloads_name_the_field(change, named):
 def test_payload_round_trip_keeps_every_field():
     worklog = jira_worklog(example("worklog-list.json")[0])
     assert NormalizedWorklog.from_payload(json.loads(json.dumps(worklog.as_payload()))) == worklog
+
+
+def _text(value) -> dict:
+    return {"type": "text", "text": value}
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        [[_text("one")]],
+        [[_text("  one "), _text("two")], [], [_text("   ")], [_text("three")]],
+        [[_text("bold"), {"type": "text", "text": " part", "marks": [{"type": "strong"}]}]],
+        [[{"type": "text"}], [_text(42)]],
+        [],
+    ],
+)
+def test_the_usual_comment_reads_as_the_walk_reads_it(paragraphs):
+    """Paragraphs of text nodes take a shortcut; the same paragraphs inside a blockquote (which
+    only adds a line break the paragraphs make anyway) take the general walk."""
+    blocks = [{"type": "paragraph", "content": nodes} for nodes in paragraphs]
+    doc = {"type": "doc", "version": 1, "content": blocks}
+    quoted = {"type": "doc", "version": 1, "content": [{"type": "blockquote", "content": blocks}]}
+    assert adf_to_text(doc) == adf_to_text(quoted)
