@@ -148,12 +148,13 @@
     window.htmx.onLoad(enhance);
   }
 
-  // New options from the server: show them while the field is being typed in.
+  // New options from the server: show them while the field is being typed in. Not once a task
+  // is picked: a search sent before the pick may answer after it, and must not reopen the list.
   document.addEventListener("htmx:afterSwap", function (event) {
     var list = event.detail.target;
     if (list && list.getAttribute && list.getAttribute("role") === "listbox") {
       var input = document.querySelector("[aria-controls='" + list.id + "']");
-      if (input && document.activeElement === input) {
+      if (input && document.activeElement === input && input.value !== input.dataset.picked) {
         setOpen(input, true);
       }
     }

@@ -128,6 +128,27 @@ def test_keyboard_only_logging_from_my_work_with_the_combobox(page, firm, csp_er
     assert csp_errors == []
 
 
+def test_a_search_answered_after_the_pick_leaves_the_list_closed(page, firm, csp_errors):
+    page.goto("/my-work/")
+    page.get_by_role("link", name="Log time").click()
+    dialog = page.get_by_role("dialog")
+    combobox = dialog.get_by_role("combobox", name="Task", exact=True)
+    combobox.press_sequentially("check")
+    option = dialog.get_by_role("option", name=TASK_OPTION, exact=True)
+    expect(option).to_be_visible()
+    # More typing sends another search (after the 250 ms pause); the pick comes before its answer.
+    with page.expect_response(lambda response: "/log-time/tasks/" in response.url):
+        combobox.press_sequentially("out")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        expect(combobox).to_have_attribute("aria-expanded", "false")
+    page.wait_for_timeout(100)  # the late answer has been swapped in
+    expect(combobox).to_have_value(TASK_OPTION)
+    expect(combobox).to_have_attribute("aria-expanded", "false")
+    expect(dialog.get_by_role("listbox")).to_be_hidden()
+    assert csp_errors == []
+
+
 def test_edit_focuses_the_edited_row(page, firm, csp_errors):
     kept = TimeEntryFactory(
         task=firm.acme_task,
