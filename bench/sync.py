@@ -47,8 +47,11 @@ def fake_with_worklogs(count: int, *, days: int) -> FakeJira:
             display_name=f"Member {index % MEMBERS:03d}",
             started=jira_timestamp(started_ms),
             comment=f"bench worklog {index}",
-            # Distinct update times: the feed pages by time (1,000 sharing one cannot be paged).
-            updated_ms=START_MS + index * 10,
+            # Updated an hour after it started, as when logged that day; distinct (the feeds page
+            # by time, and 1,000 sharing one cannot be paged). Stamping all of them within the
+            # same few minutes put the whole window inside Tempo's 5-minute cursor overlap, so
+            # every reconcile read it twice, which no real month of worklogs does.
+            updated_ms=started_ms + 3_600_000 + index,
         )
     fake.tick(120)  # the feeds leave out the last minute
     return fake
