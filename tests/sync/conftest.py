@@ -88,6 +88,17 @@ def assert_balances_consistent() -> None:
         )
 
 
+def add_worklogs(fake: FakeJira, count: int) -> None:
+    """`count` worklogs on the firm's two mapped issues, by its two mapped members."""
+    for number in range(count):
+        fake.add_worklog(
+            "10001" if number % 2 else "10002",
+            seconds=900 * (1 + number % 4),
+            account_id="acc-alice" if number % 3 else "acc-bram",
+        )
+    fake.tick()
+
+
 def sync(fake: FakeJira, **kwargs):
     """One run against the fake, then the balance invariant."""
     client = kwargs.pop("client", None) or client_for(fake)

@@ -12,23 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from sync.clients.tempo import MAX_PAGE_SIZE, TempoClient
 from sync.feeds import tempo as tempo_feed
 from sync.models import AppliedWorklog, RunStatus
-from tests.sync.conftest import snapshot, sync, tempo_sync
+from tests.sync.conftest import add_worklogs, snapshot, sync, tempo_sync
 from tests.sync.fake_atlassian import FakeJira
 from timetracking.models import EntryChange, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
-
-
-def add_worklogs(fake: FakeJira, count: int) -> None:
-    for number in range(count):
-        fake.add_worklog(
-            "10001" if number % 2 else "10002",
-            seconds=900 * (1 + number % 4),
-            account_id="acc-alice" if number % 3 else "acc-bram",
-        )
-    fake.tick()
 
 
 def writes_to(captured, table: str) -> list[str]:

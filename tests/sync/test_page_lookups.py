@@ -6,21 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sync.models import RunStatus
-from tests.sync.conftest import snapshot, sync
+from tests.sync.conftest import add_worklogs, snapshot, sync
 from tests.sync.fake_atlassian import FakeJira
 from timetracking.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def add_worklogs(fake: FakeJira, count: int) -> None:
-    for number in range(count):
-        fake.add_worklog(
-            "10001" if number % 2 else "10002",
-            seconds=900 * (1 + number % 4),
-            account_id="acc-alice" if number % 3 else "acc-bram",
-        )
-    fake.tick()
 
 
 def queries_of_full_rerun(fake: FakeJira) -> int:

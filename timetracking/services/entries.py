@@ -83,15 +83,18 @@ def create_entry(*, by=None, **fields) -> TimeEntry:
     entry = build_entry(by=by, **fields)
     lock_client(entry.task.project.client_id)
     entry.save()
-    record_change(
-        entry,
-        ChangeKind.CREATED,
-        client_id=entry.task.project.client_id,
-        minutes_delta=entry.billable_minutes,
-        duration_delta=entry.duration_minutes,
-        by=by,
-    )
+    record_change(entry, ChangeKind.CREATED, **_created(entry, by))
     return entry
+
+
+def _created(entry: TimeEntry, by) -> dict:
+    """The history of a new entry: its client's consumed minutes grow by its billable ones."""
+    return {
+        "client_id": entry.task.project.client_id,
+        "minutes_delta": entry.billable_minutes,
+        "duration_delta": entry.duration_minutes,
+        "by": by,
+    }
 
 
 def insert_entries(entries: list[TimeEntry], *, by=None) -> None:
@@ -107,19 +110,7 @@ def insert_entries(entries: list[TimeEntry], *, by=None) -> None:
         balances[entry.task.project.client_id] += entry.billable_minutes
     lock_clients(*balances)
     copy_insert(entries)
-    copy_insert(
-        [
-            change_row(
-                entry,
-                ChangeKind.CREATED,
-                client_id=entry.task.project.client_id,
-                minutes_delta=entry.billable_minutes,
-                duration_delta=entry.duration_minutes,
-                by=by,
-            )
-            for entry in entries
-        ]
-    )
+    copy_insert([change_row(entry, ChangeKind.CREATED, **_created(entry, by)) for entry in entries])
     for client_id, minutes in sorted(balances.items()):
         move_balance(client_id, minutes)
 
