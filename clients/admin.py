@@ -255,8 +255,46 @@ class TaskInline(admin.TabularInline):
     show_change_link = True
 
 
+# A client's hour bank counts the time of its projects' tasks (its running total moves with each
+# entry written): moving a project or a task with its time to another client would leave both
+# clients' balances wrong. Such work gets a new project or task under the other client.
+MOVE_REFUSED = (
+    "{what} cannot move to another client: its time is counted in {client}'s hour bank. "
+    "Create a new {kind} under the other client instead."
+)
+
+
+class ProjectAdminForm(forms.ModelForm):
+    def clean_client(self):
+        client = self.cleaned_data["client"]
+        project = self.instance
+        if project.pk and client != project.client and project.tasks.exists():
+            raise forms.ValidationError(
+                MOVE_REFUSED.format(
+                    what=f"Project {project.code}, which has tasks,",
+                    client=project.client.code,
+                    kind="project",
+                )
+            )
+        return client
+
+
+class TaskAdminForm(forms.ModelForm):
+    def clean_project(self):
+        project = self.cleaned_data["project"]
+        task = self.instance
+        if task.pk and project.client_id != task.project.client_id:
+            raise forms.ValidationError(
+                MOVE_REFUSED.format(
+                    what=f"Task {task.name}", client=task.project.client.code, kind="task"
+                )
+            )
+        return project
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = (
         "code",
         "name",
@@ -274,6 +312,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
+    form = TaskAdminForm
     list_display = (
         "name",
         "project",

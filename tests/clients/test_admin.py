@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.forms.models import model_to_dict
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import Invoice
-from clients.models import ApiToken, HourPurchase, hash_token
+from clients.models import ApiToken, HourPurchase, Project, Task, hash_token
 from clients.services import FINANCE_GROUP, authenticate_token, create_api_token, sync_admin_access
 from tests.factories import (
     CostRateFactory,
@@ -557,3 +559,28 @@ def test_every_model_of_our_apps_is_registered_in_the_admin():
         if model._meta.app_label in OUR_APPS - {"auth"} and model not in admin.site._registry
     ]
     assert unregistered == []
+
+
+def _admin_form(model, obj, request_user, **changes):
+    """The admin's change form of `obj`, bound to its current values with `changes`."""
+    request = RequestFactory().get("/")
+    request.user = request_user
+    form_class = admin.site._registry[model].get_form(request, obj)
+    data = {key: value for key, value in model_to_dict(obj).items() if value is not None}
+    data.update(changes)
+    return form_class(data=data, instance=obj)
+
+
+def test_a_project_with_tasks_or_a_task_keeps_its_client(firm):
+    moved = _admin_form(Project, firm.acme_project, firm.admin, client=firm.globex.pk)
+    assert not moved.is_valid()
+    assert "counted in ACME's hour bank" in moved.errors["client"][0]
+
+    empty = ProjectFactory(client=firm.acme, code="ACME-NEW")
+    assert _admin_form(Project, empty, firm.admin, client=firm.globex.pk).is_valid()
+
+    to_globex = _admin_form(Task, firm.acme_task, firm.admin, project=firm.globex_project.pk)
+    assert not to_globex.is_valid()
+    assert "Create a new task" in to_globex.errors["project"][0]
+    same_client = ProjectFactory(client=firm.acme, code="ACME-APP")
+    assert _admin_form(Task, firm.acme_task, firm.admin, project=same_client.pk).is_valid()
