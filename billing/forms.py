@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from clients.models import Client
+from clients.models import Client, coded_name
 from core.forms import RowModelChoiceField
 
 from .models import InvoiceStatus
@@ -39,7 +39,7 @@ def _client_field(**kwargs) -> RowModelChoiceField:
     return RowModelChoiceField(
         queryset=billable_clients(),
         label_fields=("code", "name"),
-        label_from_row=lambda code, name: f"{code} — {name}",
+        label_from_row=coded_name,
         label="Client",
         **kwargs,
     )

@@ -78,6 +78,11 @@ class BillingMode(models.TextChoices):
     SUPPORT_PLAN = "support_plan", "Support plan"
 
 
+def coded_name(code: str, name: str) -> str:
+    """How a client or project is named in pickers and the admin: `ACME — Acme Ltd`."""
+    return f"{code} — {name}"
+
+
 class Client(models.Model):
     code = models.CharField(max_length=32, unique=True, help_text="Short code, e.g. ACME")
     name = models.CharField(max_length=200)
@@ -138,7 +143,7 @@ class Client(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} — {self.name}"
+        return coded_name(self.code, self.name)
 
     def save(self, *args, **kwargs):
         # A client saved from a form or the setup file holds a stale running total: only
@@ -316,7 +321,7 @@ class Project(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} — {self.name}"
+        return coded_name(self.code, self.name)
 
     @property
     def billable_by_default(self) -> bool:

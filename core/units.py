@@ -102,10 +102,10 @@ def entry_value(minutes_field: str, rate_field: str):
     return EntryValue(F(minutes_field), F(rate_field))
 
 
-def summed_money(money_field: str, *, filter=None):  # noqa: A002 - Sum's name
+def summed_money(column: str, *, filter=None):  # noqa: A002 - Sum's name
     """Σ of a stored money column (e.g. `TimeEntry.billable_value`, `entry_value` kept by the
     database), 0.00 when there are no rows."""
-    return Coalesce(Sum(money_field, filter=filter), Value(0), output_field=MONEY)
+    return Coalesce(Sum(column, filter=filter), Value(0), output_field=MONEY)
 
 
 def summed_value(minutes_field: str, rate_field: str, *, filter=None):  # noqa: A002 - Sum's name
