@@ -217,12 +217,20 @@ class TimeEntry(models.Model):
             models.Index(
                 fields=["date"], include=["client", "billable_minutes"], name="entry_date_client"
             ),
-            # (task, date) plus what the client page's per-task totals (selectors/task_totals.py)
-            # and the balances' 28-day burn read: index-only scans instead of a heap fetch per
-            # entry of a big client (issue 13).
+            # (task, date) plus what the project page's time summary and the task sums read
+            # (per member: minutes, billable minutes, value and whether the rate is priced):
+            # index-only scans instead of a heap fetch per entry of a big project (issue 13).
             models.Index(
                 fields=["task", "date"],
-                include=["duration_minutes", "billable_minutes", "billing_rate", "invoice"],
+                include=[
+                    "duration_minutes",
+                    "billable_minutes",
+                    "billing_rate",
+                    "invoice",
+                    "member",
+                    "billing_currency",
+                    "billable_value",
+                ],
                 name="entry_task_totals",
             ),
             # The per-client sums: the 28-day burn and the burn-down's daily sums (a date range),

@@ -55,9 +55,13 @@ def test_unbilled_card_api_project_page_and_my_work_agree_to_the_cent(firm, as_u
         Decimal("116.69"),
     ]
     assert sum(member.billable_value for member in summary.members) == expected_total
-    assert [task.billable_value for member in summary.members for task in member.tasks] == [
-        member.billable_value for member in summary.members
-    ]
+    # Each member's task rows (loaded when their row is opened) add up to the member's value.
+    for member in summary.members:
+        opened = http.get(
+            reverse("project-detail", args=[firm.acme_project.pk]), {"member": member.member_id}
+        ).context["summary"]
+        (tasks,) = [m.tasks for m in opened.members if m.member_id == member.member_id]
+        assert [task.billable_value for task in tasks] == [member.billable_value]
 
     # My Work shows time, not money: its billable hours are the same entries' minutes.
     my_work = as_user(firm.staff).get(reverse("my-work"), {"period": "this_week"})

@@ -530,3 +530,22 @@ def test_client_page_requests_come_a_page_at_a_time_largest_first(firm, as_user)
     assert fragment.lstrip().startswith('<section id="requests"')
     assert "ACME-500" in fragment and "ACME-529" not in fragment
     assert "Page 2 of 2" in fragment
+
+
+def test_directory_comes_a_page_at_a_time_and_the_pager_keeps_the_filters(firm, as_user):
+    for index in range(30):
+        ClientFactory(code=f"PAGE{index:02d}", name=f"Paged {index:02d}")
+    http = as_user(firm.staff)
+
+    first = http.get("/clients/?q=PAGE&sort=code").content.decode()
+    assert "30 clients, 1–25 shown" in first
+    assert "PAGE24" in first and "PAGE25" not in first
+    assert "Page 1 of 2" in first
+    assert 'href="/clients/?q=PAGE&amp;sort=code&amp;page=2"' in first
+
+    second = http.get(
+        "/clients/?q=PAGE&sort=code&page=2", headers=htmx("directory")
+    ).content.decode()
+    assert second.strip().startswith('<section id="directory"')
+    assert "26–30 shown" in second and "PAGE25" in second and "PAGE24" not in second
+    assert 'href="/clients/?q=PAGE&amp;sort=code&amp;page=1"' in second

@@ -191,6 +191,34 @@ def test_project_query_count_is_constant(firm, as_user, django_assert_max_num_qu
     assert html.count("<details>") == 9
 
 
+def test_project_members_come_a_page_at_a_time_and_an_opened_member_finds_their_page(firm, as_user):
+    members = []
+    for index in range(30):  # dev00 logs the most, dev29 the least
+        member = MemberFactory(user=make_user(f"dev{index:02d}"))
+        TimeEntryFactory(
+            task=firm.acme_task, member=member, duration_minutes=200 - index, by=member.user
+        )
+        members.append(member)
+    http = as_user(firm.staff)
+    url = f"/projects/{firm.acme_project.pk}/"
+
+    first = http.get(url).content.decode()
+    assert first.count("<details") == 25 and "Page 1 of 2" in first
+    assert f'id="member-{members[24].pk}"' in first and f'id="member-{members[25].pk}"' not in first
+    assert f'href="{url}?members_page=2"' in first
+    # The totals still cover everyone, not only the page shown.
+    assert f"{sum(200 - index for index in range(30)) / 60:.2f} h" in first
+
+    second = http.get(f"{url}?members_page=2", headers=htmx("summary")).content.decode()
+    assert second.lstrip().startswith('<section id="summary"')
+    assert second.count("<details") == 5 and f'id="member-{members[29].pk}"' in second
+
+    # A "Show tasks" link without JavaScript opens the member's row on its own page.
+    opened = http.get(f"{url}?member={members[27].pk}").content.decode()
+    assert "Page 2 of 2" in opened and "<details open>" in opened
+    assert f'id="member-{members[27].pk}"' in opened
+
+
 # --- Task page ---------------------------------------------------------------------------------
 
 

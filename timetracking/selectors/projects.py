@@ -80,50 +80,72 @@ class ProjectTimeSummary:
         return int(percent(self.billable_value, budget))
 
 
-def project_time_summary(project: Project) -> ProjectTimeSummary:
-    """Total, billable, non-billable, billable value; per member, expandable to tasks (one
-    query, grouped by member and task in SQL).
+def _time_sums(currency: str) -> dict:
+    """Minutes, billable duration, value and entries without a rate of a group of entries."""
+    priced = Q(billing_rate__isnull=False, billing_currency=currency)
+    return {
+        "minutes": Sum("duration_minutes"),
+        "billable_duration": BILLABLE_DURATION,
+        "value": summed_money("billable_value", filter=priced),
+        # Counted on an indexed column, not the id: the sums stay an index-only scan.
+        "without_rate": Count(
+            "task_id",
+            filter=Q(billable_minutes__gt=0)
+            & (Q(billing_rate__isnull=True) | ~Q(billing_currency=currency)),
+        ),
+    }
+
+
+def project_time_summary(
+    project: Project, *, expanded_member: int | None = None
+) -> ProjectTimeSummary:
+    """Total, billable, non-billable, billable value; per member (one query grouped by member),
+    and the tasks of `expanded_member` only (one more query): the page opens one member's
+    tasks at a time, and a big project has hundreds of members × tasks.
 
     Each entry's value is its billable minutes × its rate snapshot, rounded half-up to the cent
-    (`entry_value`); every total is the sum of those values, so it does not depend on how the
-    page groups them (PRODUCT §1, "Derived figures"). A rate in another currency than the
-    client's has no value here and counts as an entry without a rate."""
+    (`entry_value`, stored as `billable_value`); every total is the sum of those values, so it
+    does not depend on how the page groups them (PRODUCT §1, "Derived figures"). A rate in
+    another currency than the client's has no value here and counts as an entry without a
+    rate."""
     currency = project.client.currency
-    priced = Q(billing_rate__isnull=False, billing_currency=currency)
-    rows = (
-        TimeEntry.objects.filter(task__project=project)
-        .order_by()
-        .values(
-            "member_id",
-            "member__user__username",
-            "member__user__first_name",
-            "member__user__last_name",
-            "task_id",
-            "task__name",
-            "task__jira_issue_key",
-        )
-        .annotate(
-            minutes=Sum("duration_minutes"),
-            billable_duration=BILLABLE_DURATION,
-            value=summed_money("billable_value", filter=priced),
-            without_rate=Count(
-                "id",
-                filter=Q(billable_minutes__gt=0)
-                & (Q(billing_rate__isnull=True) | ~Q(billing_currency=currency)),
-            ),
-        )
-    )
-    members: dict[int, MemberTime] = {}
+    entries = TimeEntry.objects.filter(task__project=project).order_by()
+    rows = entries.values(
+        "member_id",
+        "member__user__username",
+        "member__user__first_name",
+        "member__user__last_name",
+    ).annotate(**_time_sums(currency))
+    members = []
     without_rate = 0
     for row in rows:
         name = (
             f"{row['member__user__first_name']} {row['member__user__last_name']}".strip()
             or row["member__user__username"]
         )
-        member = members.setdefault(
-            row["member_id"], MemberTime(member_id=row["member_id"], name=name)
+        members.append(
+            MemberTime(
+                member_id=row["member_id"],
+                name=name,
+                minutes=row["minutes"],
+                billable_duration=row["billable_duration"],
+                billable_value=row["value"],
+            )
         )
-        task = TaskTime(
+        without_rate += row["without_rate"]
+    members.sort(key=lambda member: (-member.minutes, member.name))
+    for member in members:
+        if member.member_id == expanded_member:
+            member.tasks = _task_times(entries.filter(member_id=member.member_id), currency)
+    return ProjectTimeSummary(project=project, members=members, entries_without_rate=without_rate)
+
+
+def _task_times(entries, currency: str) -> list[TaskTime]:
+    rows = entries.values("task_id", "task__name", "task__jira_issue_key").annotate(
+        **_time_sums(currency)
+    )
+    tasks = [
+        TaskTime(
             task_id=row["task_id"],
             name=row["task__name"],
             jira_issue_key=row["task__jira_issue_key"],
@@ -131,15 +153,10 @@ def project_time_summary(project: Project) -> ProjectTimeSummary:
             billable_duration=row["billable_duration"],
             billable_value=row["value"],
         )
-        member.tasks.append(task)
-        member.minutes += task.minutes
-        member.billable_duration += task.billable_duration
-        member.billable_value = total_value((member.billable_value, task.billable_value))
-        without_rate += row["without_rate"]
-    ordered = sorted(members.values(), key=lambda member: (-member.minutes, member.name))
-    for member in ordered:
-        member.tasks.sort(key=lambda task: (-task.minutes, task.name))
-    return ProjectTimeSummary(project=project, members=ordered, entries_without_rate=without_rate)
+        for row in rows
+    ]
+    tasks.sort(key=lambda task: (-task.minutes, task.name))
+    return tasks
 
 
 def project_tasks(project: Project):

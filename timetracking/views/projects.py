@@ -25,11 +25,30 @@ from ..selectors import (
 )
 from .staff import staff_view
 
+# Members per page of the time summary: a big project has hundreds of people on it.
+MEMBERS_PAGE_SIZE = 25
 
-def _project_context(request, project, **extra):
+
+def _members_page(request, summary, expanded_member: int | None):
+    """The page of members asked for; without one, the page holding the member being opened
+    (a no-JavaScript "Show tasks" link lands on that member's row)."""
+    paginator = Paginator(summary.members, MEMBERS_PAGE_SIZE)
+    number = request.GET.get("members_page")
+    if number is None and expanded_member is not None:
+        position = next(
+            (i for i, m in enumerate(summary.members) if m.member_id == expanded_member), 0
+        )
+        number = position // MEMBERS_PAGE_SIZE + 1
+    return paginator.get_page(number)
+
+
+def _project_context(request, project, *, expanded_member: int | None = None, **extra):
+    summary = project_time_summary(project, expanded_member=expanded_member)
     return {
         "project": project,
-        "summary": project_time_summary(project),
+        "summary": summary,
+        "members": _members_page(request, summary, expanded_member),
+        "expanded_member": expanded_member,
         "tasks": project_tasks(project),
         "can_change_status": has_role(request.user, "manager"),
         **extra,
