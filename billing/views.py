@@ -73,10 +73,12 @@ def invoices(request):
             date_to=data["date_to"],
         )
     rows = invoice_list(request.user, filters)
+    shown = list(rows[:LIST_LIMIT])
     context = {
         "form": form,
-        "invoices": list(rows[:LIST_LIMIT]),
-        "count": rows.count(),
+        "invoices": shown,
+        # Counted only when the page is full: a shorter page is the whole count.
+        "count": len(shown) if len(shown) < LIST_LIMIT else rows.count(),
         "limit": LIST_LIMIT,
         "totals": totals_by_currency(rows),
     }

@@ -148,6 +148,10 @@ AUTHENTICATION_BACKENDS = [
     # Django's ModelBackend, reading the user's profile (role) with the user.
     "clients.backends.ProfileModelBackend",
 ]
+# What the session's user is read with, in its one query (clients.backends): every page asks
+# the role (profile); every staff page's header asks whether the user is a member and draws
+# their running timer (timetracking.selectors.member_for_user, the header_state tag).
+SESSION_USER_RELATED = ("profile", "member__timer__task")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

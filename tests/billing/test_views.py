@@ -96,6 +96,21 @@ def test_list_query_count_is_constant(firm, as_user, django_assert_max_num_queri
     assert response.text.count("Draft #") == 16
 
 
+def test_a_full_list_says_how_many_invoices_match_beyond_the_ones_shown(firm, as_user, monkeypatch):
+    import billing.views
+
+    make_invoices(firm, 3)
+    http = as_user(firm.finance)
+    monkeypatch.setattr(billing.views, "LIST_LIMIT", 3)
+    whole = http.get("/billing/invoices/").text
+    assert "3 invoices" in whole and "Showing the newest" not in whole
+
+    monkeypatch.setattr(billing.views, "LIST_LIMIT", 2)
+    cut = http.get("/billing/invoices/").text
+    assert "3 invoices" in cut and "Showing the newest 2" in cut
+    assert cut.count("Draft #") == 2
+
+
 def test_detail_query_count_is_constant(firm, as_user, log, django_assert_max_num_queries):
     http = as_user(firm.finance)
     log(60)

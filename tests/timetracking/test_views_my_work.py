@@ -5,6 +5,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.calendar import week_start_of
@@ -356,6 +358,25 @@ def test_a_running_timer_shows_in_the_header_of_every_staff_page(firm, as_user):
         assert 'class="header-timer"' in header and firm.acme_task.name in header
         assert re.search(r'data-elapsed-seconds="7[5-9]">0:01:1[5-9]<', header)
         assert 'action="/timer/stop/"' in header or "timer-stop" in header
+
+
+def test_the_header_timer_costs_no_query_of_its_own(firm, as_user):
+    """The session reads the user with their member, timer and task (SESSION_USER_RELATED):
+    a running timer in the header adds no query to a page, and a finance user without a
+    member row gets no Timesheet link, also without a query."""
+    http = as_user(firm.staff)
+    without_timer = query_count(lambda: http.get("/clients/"))
+    Timer.objects.create(member=firm.staff_member, task=firm.acme_task, started_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        html = http.get("/clients/").content.decode()
+    assert 'class="header-timer"' in html and firm.acme_task.name in html
+    assert len(queries.captured_queries) == without_timer
+    own_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if re.search(r'FROM "timetracking_(member|timer)"', q["sql"])
+    ]
+    assert own_reads == [], "the member or timer was read apart from the session's user"
 
 
 def test_stopping_from_the_header_logs_the_entry_and_returns_to_the_page(firm, as_user):

@@ -10,7 +10,13 @@ from ..models import Exclusion, Member, TimeEntry
 
 
 def member_for_user(user) -> Member | None:
-    return Member.objects.filter(user=user).first() if user.is_authenticated else None
+    """The user's member row, None for users who log no time. The session's user comes with
+    it (settings.SESSION_USER_RELATED): then it costs no query."""
+    if not user.is_authenticated:
+        return None
+    if user.__class__.member.is_cached(user):
+        return getattr(user, "member", None)  # None was cached too: no member row
+    return Member.objects.filter(user=user).first()
 
 
 def get_member_for_user(user, member_id) -> Member:
