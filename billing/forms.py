@@ -5,17 +5,11 @@ from django.core.exceptions import ValidationError
 
 from clients.models import Client, coded_name
 from core.forms import RowModelChoiceField
+from core.widgets import DateInput, PlainSelect
 
 from .models import InvoiceStatus
 
 DATE_EXAMPLE = "e.g. 2026-03-31"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _date_field(label: str, required: bool) -> forms.DateField:
@@ -47,7 +41,10 @@ def _client_field(**kwargs) -> RowModelChoiceField:
 
 class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *InvoiceStatus.choices], required=False, label="Status"
+        choices=[("", "Any status"), *InvoiceStatus.choices],
+        required=False,
+        label="Status",
+        widget=PlainSelect,
     )
     client = _client_field(required=False, empty_label="Any client")
     date_from = _date_field("From", False)

@@ -31,3 +31,23 @@ class PlainSelect(forms.Select):
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         # Safe: every name, value and label in it went through `_html_text` or `flatatt`.
         return mark_safe(f'<select name="{_html_text(name)}"{attributes}>{options}</select>')
+
+
+class DateInput(forms.DateInput):
+    """`<input type="date">` with ISO values (what the browser's picker reads and sends),
+    written straight out like `PlainSelect`: the template each Django input renders through
+    (input, then attrs) cost a tenth of a millisecond per field on every filtered page."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        value_attribute = "" if value is None else f' value="{_html_text(value)}"'
+        # Safe: the name and value went through `_html_text`, the attributes through `flatatt`.
+        return mark_safe(
+            f'<input type="date" name="{_html_text(name)}"{value_attribute}{attributes}>'
+        )

@@ -4,16 +4,10 @@ the firm's rounding. Parsing only; the rules stay in `services` and `rules`."""
 from django import forms
 
 from clients.models import FieldRounding
+from core.widgets import DateInput
 
 from .rules import ADJUSTMENT_EXAMPLE, format_adjustment, parse_adjustment
 from .services import MAX_CREW, MAX_MINUTES, ActivityInput, AdjustmentInput
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):

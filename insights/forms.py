@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from clients.models import Client, Project
 from core.forms import RowModelChoiceField
+from core.widgets import PlainSelect
 from timetracking.forms import DATE_EXAMPLE, DateField
 from timetracking.models import Member, display_name_of
 
@@ -37,7 +38,7 @@ def period_bounds(key: str, today: date) -> tuple[date, date, date, date]:
 
 
 class InsightsForm(forms.Form):
-    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
+    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period", widget=PlainSelect)
     date_from = DateField(required=False, label="From")
     date_to = DateField(required=False, label="To")
     client = RowModelChoiceField(
@@ -62,7 +63,10 @@ class InsightsForm(forms.Form):
         empty_label="All members",
     )
     bucket = forms.ChoiceField(
-        choices=[(b, b.capitalize()) for b in BUCKETS], required=False, label="Hours per"
+        choices=[(b, b.capitalize()) for b in BUCKETS],
+        required=False,
+        label="Hours per",
+        widget=PlainSelect,
     )
     sort = forms.ChoiceField(
         choices=[(key, key.capitalize()) for key in UTILIZATION_SORTS],

@@ -14,6 +14,7 @@ from clients.models import Task
 from clients.selectors import visible_tasks
 from clients.services import PurchaseError, parse_purchase_hours
 from core.calendar import MAX_PAGE_YEAR, MIN_PAGE_YEAR, entry_date_error, week_start_of
+from core.widgets import DateInput, PlainSelect
 
 from .durations import DurationError, format_minutes, parse_duration
 from .models import Member, Source, TimeEntry
@@ -44,13 +45,6 @@ class DateField(forms.DateField):
             raise ValidationError(
                 f"Enter a date between {MIN_PAGE_YEAR} and {MAX_PAGE_YEAR}, {DATE_EXAMPLE}."
             )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class DurationField(forms.CharField):
@@ -347,7 +341,7 @@ class DateRangeForm(forms.Form):
 class PeriodForm(DateRangeForm):
     """My Work's period for the project breakdown and KPIs (a custom range needs both dates)."""
 
-    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period")
+    period = forms.ChoiceField(choices=PERIODS, required=False, label="Period", widget=PlainSelect)
     field_order = ["period", "date_from", "date_to"]
 
     def __init__(self, *args, **kwargs):
@@ -381,12 +375,15 @@ class PeriodForm(DateRangeForm):
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=100)
-    status = forms.ChoiceField(choices=DIRECTORY_STATUSES, required=False, label="Status")
-    risk = forms.ChoiceField(choices=Risk.CHOICES, required=False, label="Risk")
+    status = forms.ChoiceField(
+        choices=DIRECTORY_STATUSES, required=False, label="Status", widget=PlainSelect
+    )
+    risk = forms.ChoiceField(choices=Risk.CHOICES, required=False, label="Risk", widget=PlainSelect)
     sort = forms.ChoiceField(
         choices=[(key, label) for key, (label, _) in DIRECTORY_SORTS.items()],
         required=False,
         label="Sort by",
+        widget=PlainSelect,
     )
 
     def filters(self) -> dict:
