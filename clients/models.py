@@ -83,6 +83,11 @@ def coded_name(code: str, name: str) -> str:
     return f"{code} — {name}"
 
 
+def task_label(jira_issue_key: str | None, name: str) -> str:
+    """How a task is named on pages: `ACME-12: Fix login`, or its name without a Jira issue."""
+    return f"{jira_issue_key}: {name}" if jira_issue_key else name
+
+
 class Client(models.Model):
     code = models.CharField(max_length=32, unique=True, help_text="Short code, e.g. ACME")
     name = models.CharField(max_length=200)
@@ -356,7 +361,7 @@ class Task(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.jira_issue_key}: {self.name}" if self.jira_issue_key else self.name
+        return task_label(self.jira_issue_key, self.name)
 
     @property
     def client_id(self):

@@ -4,6 +4,7 @@ the generate dialog, the client page's invoices card; access; constant query cou
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -145,6 +146,30 @@ def test_detail_numbers_equal_the_api_and_buttons_follow_the_status(firm, as_use
     assert "approved" in response.text and ">Mark sent<" in response.text
     refused = http.post(f"/billing/invoices/{invoice.pk}/pay/", follow=True)
     assert "only a sent invoice can be paid" in refused.text
+
+
+def test_money_on_the_invoice_pages_reads_like_everywhere_else(firm, as_user, log):
+    """One format for money (the client page's `USD 14,685.00`): thousands separated, two
+    decimals, the same figures as the API; the entries table names member, project and task."""
+    for _ in range(3):
+        log(8 * 60)  # 24 h at the fixture's rate: over a thousand
+    invoice = generate_draft(client_id=firm.acme.pk, date_from=DAY, date_to=DAY)
+    body = ApiClient(firm.finance).get(f"/invoices/{invoice.pk}").json()
+    total = Decimal(body["total"])
+    assert total >= 1000
+    http = as_user(firm.finance)
+
+    detail = http.get(f"/billing/invoices/{invoice.pk}/").text
+    assert f'data-total="total"><strong>{total:,.2f}<' in detail
+    assert f'data-total="subtotal">{Decimal(body["subtotal"]):,.2f}<' in detail
+    entry = invoice.entries.select_related("task__project", "member__user").first()
+    assert f"<td>{entry.member.user.username}</td>" in detail
+    assert f"<td>{entry.task.project.code}</td>" in detail and f"<td>{entry.task}</td>" in detail
+    assert f'<td class="num">{entry.billing_rate:,.2f}</td>' in detail
+
+    listing = http.get("/billing/invoices/").text
+    assert f"{invoice.currency} {total:,.2f}</td>" in listing
+    assert f'data-currency-total="{invoice.currency}">{invoice.currency} {total:,.2f}<' in listing
 
 
 def test_generate_dialog_lists_entries_preselected_and_honours_deselection(firm, as_user, log):
