@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.htmx import render_page
+from core.pagination import peek_page
 from timetracking.forms import DateRangeForm
 from timetracking.selectors import client_balance, request_breakdown
 from timetracking.selectors.bank_activity import (
@@ -34,10 +35,12 @@ def portal_home(request, portal):
     balance = client_balance(client, today=today)
     range_form = DateRangeForm(request.GET if {"date_from", "date_to"} & set(request.GET) else None)
     date_from, date_to = range_form.dates()
-    paginator = Paginator(
-        consumption_changes(client, date_from=date_from, date_to=date_to), HISTORY_PAGE_SIZE
+    # Newer/Older without a total: counting a big client's history cost more than the page.
+    history_page = peek_page(
+        consumption_changes(client, date_from=date_from, date_to=date_to),
+        request.GET.get("page"),
+        HISTORY_PAGE_SIZE,
     )
-    history_page = paginator.get_page(request.GET.get("page"))
     # Largest first, a page at a time: a big client has hundreds of requests.
     requests_page = Paginator(request_breakdown(client), REQUESTS_PAGE_SIZE).get_page(
         request.GET.get("requests_page")

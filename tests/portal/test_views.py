@@ -156,3 +156,27 @@ def test_requests_come_a_page_at_a_time_and_the_preview_keeps_its_client(firm, a
     assert fragment.lstrip().startswith('<section id="portal-requests"')
     assert "ACME-500" in fragment and "ACME-529" not in fragment
     assert f"client={firm.acme.pk}&amp;requests_page=1" in fragment
+
+
+def test_history_pages_by_newer_and_older_keeping_the_period(firm, as_user):
+    for index in range(30):
+        log(firm.staff_member, firm.acme_task, 10 + index, description=f"Change {index:02d}")
+    today = timezone.localdate().isoformat()
+    http = as_user(firm.acme_user)
+
+    first = http.get(f"/portal/?date_from={today}").content.decode()
+    history = first[first.index('id="portal-history"') :]
+    assert "Change 29" in history and "Change 05" in history and "Change 04" not in history
+    assert "Page 1<" in history and ">Newer<" not in history
+    assert f"page=2&amp;date_from={today}" in history
+
+    second = http.get(
+        f"/portal/?page=2&date_from={today}",
+        headers={"HX-Request": "true", "HX-Target": "portal-history"},
+    ).content.decode()
+    assert second.lstrip().startswith('<section id="portal-history"')
+    assert "Change 04" in second and "Change 00" in second and "Change 05" not in second
+    assert ">Newer<" in second and ">Older<" not in second
+
+    past_the_end = http.get("/portal/?page=9").content.decode()
+    assert "No older changes." in past_the_end and "page=8" in past_the_end

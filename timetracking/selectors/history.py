@@ -3,11 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, Subquery, Value
-from django.db.models.functions import Coalesce
-
-from clients.models import Client, HourPurchase, Task
+from clients.models import HourPurchase, Task
+from core.pagination import PeekPage, peek_page
 
 from ..models import BillingAdjustment, EntryChange
 
@@ -40,12 +37,6 @@ class HistoryLine:
         return KIND_WORDS.get(self.kind, self.kind.title())
 
 
-def _count_of(rows):
-    """COUNT(*) of a queryset of one client's rows, as a subquery."""
-    counted = rows.order_by().values("client").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 class _MergedHistory:
     """Entry changes, purchases and adjustments, newest first, as one sliceable sequence: a
     slice reads at most its end from each source (three queries per page, plus its tasks)."""
@@ -55,16 +46,6 @@ class _MergedHistory:
         self.changes = EntryChange.objects.filter(client=client).exclude(minutes_delta=0)
         self.purchases = HourPurchase.objects.filter(client=client).select_related("entered_by")
         self.adjustments = BillingAdjustment.objects.filter(client=client).exclude(minutes=0)
-
-    def count(self) -> int:
-        """Rows of the three sources, counted in one statement (the paginator asks once)."""
-        counted = Client.objects.filter(pk=self.client.pk).annotate(
-            rows=_count_of(self.changes) + _count_of(self.purchases) + _count_of(self.adjustments)
-        )
-        return counted.values_list("rows", flat=True).get()
-
-    def __len__(self):
-        return self.count()
 
     def __getitem__(self, window: slice):
         end = window.stop
@@ -125,6 +106,7 @@ def _change_line(change: EntryChange, tasks) -> HistoryLine:
     )
 
 
-def history_page(client, page_number) -> Page:
-    """One page of the client's history (page numbers out of range give the last page)."""
-    return Paginator(_MergedHistory(client), HISTORY_PAGE_SIZE).get_page(page_number)
+def history_page(client, page_number) -> PeekPage:
+    """One page of the client's history, newest first, found without counting the history
+    (core.pagination); a page past the end is empty."""
+    return peek_page(_MergedHistory(client), page_number, HISTORY_PAGE_SIZE)
