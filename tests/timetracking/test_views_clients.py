@@ -556,3 +556,28 @@ def test_directory_comes_a_page_at_a_time_and_the_pager_keeps_the_filters(firm, 
     assert second.strip().startswith('<section id="directory"')
     assert "26–30 shown" in second and "PAGE25" in second and "PAGE24" not in second
     assert 'href="/clients/?q=PAGE&amp;sort=code&amp;page=1"' in second
+
+
+def test_unbilled_card_lists_a_page_of_projects_and_keeps_its_period(firm, as_user):
+    for index in range(30):
+        TimeEntryFactory(
+            task=TaskFactory(project=ProjectFactory(client=firm.acme, code=f"U{index:02d}")),
+            member=firm.staff_member,
+            duration_minutes=60,
+            on_date=datetime.date(2026, 3, 2),
+            by=firm.staff_member.user,
+        )
+    http = as_user(firm.staff)
+    url = f"/clients/{firm.acme.pk}/"
+
+    march = http.get(
+        f"{url}?date_from=2026-03-01&date_to=2026-03-31", headers=htmx("unbilled")
+    ).content.decode()
+    assert march.count('href="/projects/') == 25
+    assert "Billable hours<strong>30.00 h" in march  # the totals cover every project
+    assert f'href="{url}?date_from=2026-03-01&amp;date_to=2026-03-31&amp;unbilled_page=2"' in march
+
+    second = http.get(
+        f"{url}?date_from=2026-03-01&date_to=2026-03-31&unbilled_page=2", headers=htmx("unbilled")
+    ).content.decode()
+    assert second.count('href="/projects/') == 5 and "Page 2 of 2" in second

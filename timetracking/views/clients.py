@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.roles import has_role
@@ -35,6 +36,7 @@ from .staff import staff_view
 
 REQUESTS_PAGE_SIZE = 25
 DIRECTORY_PAGE_SIZE = 25
+UNBILLED_PAGE_SIZE = 25
 
 
 @staff_view
@@ -75,6 +77,8 @@ def _client_context(request, client, *, purchase_form=None):
     today = timezone.localdate()
     balance = balance_of(client, today=today)
     totals = task_totals(client, date_from, date_to)
+    unbilled = unbilled_summary(client, date_from, date_to, totals=totals)
+    period = {"date_from": date_from, "date_to": date_to}
     return {
         "client": client,
         "balance": balance,
@@ -86,7 +90,12 @@ def _client_context(request, client, *, purchase_form=None):
             request.GET.get("requests_page")
         ),
         "history": history_page(client, request.GET.get("history_page")),
-        "unbilled": unbilled_summary(client, date_from, date_to, totals=totals),
+        "unbilled": unbilled,
+        # A big client has unbilled time on a hundred projects: a page of them at a time.
+        "unbilled_projects": Paginator(unbilled.projects, UNBILLED_PAGE_SIZE).get_page(
+            request.GET.get("unbilled_page")
+        ),
+        "unbilled_query": urlencode({key: day.isoformat() for key, day in period.items() if day}),
         "unbilled_form": unbilled_form,
         "projects": client_projects(client, totals),
         "can_add_purchase": can_add,
